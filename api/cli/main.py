@@ -1,0 +1,237 @@
+"""The ``conduit`` command line.
+
+Every command is a thin face: it parses arguments, builds ``Settings`` once, calls one supervisor
+or store function, and prints the result (text, or JSON with ``--json``). Errors print one line,
+``error: CODE: message``, and exit with the code's exit status from ``core.errors.CODES``;
+``--debug`` prints the traceback as well. Heavy modules are imported inside the commands so
+``conduit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from api.cli import render
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+app = typer.Typer(
+    name="conduit",
+    help="Move data from a source to a target schema, safely: supervised, gated, and audited.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+runs_app = typer.Typer(help="Create and inspect runs.", no_args_is_help=True)
+artifacts_app = typer.Typer(help="Inspect content-hashed artifacts.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(artifacts_app, name="artifacts")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+ContractFile = Annotated[
+    Path, typer.Option("--contract", "-c", help="Run Contract file (YAML or JSON).", metavar="FILE")
+]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+) -> None:
+    """Conduit: supervised, audited data migration."""
+
+
+def _open_db() -> Database:
+    from pydantic import ValidationError
+
+    from core.db import open_database
+    from core.embedded import exit_cleanly_on_sigterm
+    from core.errors import DeterministicFailure
+    from core.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        first = e.errors()[0]
+        name = "CONDUIT_" + str(first["loc"][0]).upper() if first["loc"] else "CONDUIT_*"
+        raise DeterministicFailure(f"{name} is invalid: {first['msg']}", field=name) from None
+    if settings.embedded:
+        exit_cleanly_on_sigterm()
+    return open_database(settings)
+
+
+def _emit(as_json: bool, data: Any, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def init(as_json: JsonFlag = False) -> None:
+    """Create the control-plane store (embedded unless CONDUIT_DATABASE_URL is set), apply its
+    schema migrations and store the bundled threshold profiles and policy manifests."""
+    from core.migrate import current_revision
+    from supervisor.reference import ensure_reference_data
+
+    db = _open_db()
+    with db.begin() as conn:
+        ensure_reference_data(conn)
+        revision = current_revision(conn)
+    info = render.store_info(db, revision)
+    _emit(as_json, info, render.store_text(info))
+
+
+@runs_app.command("create")
+def runs_create(
+    contract: ContractFile,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(help="Retries with the same key return the same run instead of a new one."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a run from a Run Contract."""
+    from core.contract import load_contract_file
+    from supervisor.runs import create_run
+
+    doc = load_contract_file(contract)
+    db = _open_db()
+    result = create_run(db, doc, idempotency_key=idempotency_key)
+    data = render.run_dict(result.run) | {"created": result.created}
+    verb = "created" if result.created else "exists (same idempotency key), returned"
+    _emit(as_json, data, f"run {result.run.run_id} {verb}\n" + render.run_text(result.run))
+
+
+@runs_app.command("amend")
+def runs_amend(run_id: str, contract: ContractFile, as_json: JsonFlag = False) -> None:
+    """Give a run a new contract version (mode and the other §27 pins may not change)."""
+    from core.contract import load_contract_file
+    from supervisor.runs import amend_contract
+
+    doc = load_contract_file(contract)
+    run, changed = amend_contract(_open_db(), run_id, doc)
+    verb = f"contract v{run.contract_version} recorded" if changed else "contract unchanged"
+    _emit(as_json, render.run_dict(run) | {"changed": changed}, f"run {run_id}: {verb}")
+
+
+@runs_app.command("show")
+def runs_show(run_id: str, as_json: JsonFlag = False) -> None:
+    """Show a run: its contract, pins, status, decision summary and artifacts."""
+    from artifacts.store import PostgresArtifactStore
+    from ledger.store import PostgresLedger
+    from supervisor.runs import get_run
+
+    db = _open_db()
+    run = get_run(db, run_id)
+    with db.connect() as conn:
+        summary = PostgresLedger(conn).summary(run_id)
+        metas = PostgresArtifactStore(conn).list(run_id)
+    data = render.run_dict(run) | {
+        "decision_summary": render.summary_dict(summary),
+        "artifacts": [render.meta_dict(m) for m in metas],
+    }
+    text = "\n".join(
+        [render.run_text(run), render.summary_text(summary), render.artifacts_text(metas)]
+    )
+    _emit(as_json, data, text)
+
+
+@app.command("ledger")
+def ledger_cmd(
+    run_id: str,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Recompute the hash chain; fail naming a bad event.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print a run's ledger events, in order; with --verify, check the hash chain."""
+    from artifacts.store import PostgresArtifactStore
+    from core.errors import IntegrityError
+    from ledger.store import PostgresLedger
+    from supervisor.runs import get_run
+
+    db = _open_db()
+    get_run(db, run_id)
+    with db.connect() as conn:
+        ledger = PostgresLedger(conn)
+        events = ledger.events(run_id)
+        kinds = {m.ref.hash: m for m in PostgresArtifactStore(conn).list(run_id)}
+        check = ledger.verify(run_id) if verify else None
+    data: dict[str, Any] = {"run_id": run_id, "events": [e.model_dump(mode="json") for e in events]}
+    text = render.ledger_text(events, kinds)
+    if check is not None:
+        data["verification"] = {
+            "ok": check.ok,
+            "events_checked": check.events_checked,
+            "problem": check.problem,
+            "event_id": check.event_id,
+            "seq": check.seq,
+        }
+        if check.ok:
+            head = events[-1].event_hash if events else "-"
+            text += f"\nchain verified: {check.events_checked} events, head {head}"
+    _emit(as_json, data, text)
+    if check is not None and not check.ok:
+        raise IntegrityError(f"ledger of run {run_id} fails verification: {check.problem}")
+
+
+@artifacts_app.command("show")
+def artifacts_show(
+    hash: Annotated[str, typer.Argument(help="Full SHA-256, or a unique prefix of 8+ characters.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one artifact (its hash is verified as it is read)."""
+    from artifacts.store import PostgresArtifactStore
+
+    db = _open_db()
+    with db.connect() as conn:
+        artifact = PostgresArtifactStore(conn).get(hash)
+    data = render.meta_dict(artifact.meta) | {"body": artifact.body}
+    body = json.dumps(artifact.body, indent=2, sort_keys=True, ensure_ascii=False)
+    _emit(as_json, data, render.meta_text(artifact.meta) + "\n" + body)
+
+
+@artifacts_app.command("list")
+def artifacts_list(run_id: str, as_json: JsonFlag = False) -> None:
+    """List a run's artifacts."""
+    from artifacts.store import PostgresArtifactStore
+    from supervisor.runs import get_run
+
+    db = _open_db()
+    get_run(db, run_id)
+    with db.connect() as conn:
+        metas = PostgresArtifactStore(conn).list(run_id)
+    _emit(as_json, [render.meta_dict(m) for m in metas], render.artifacts_text(metas))
+
+
+def main() -> None:
+    """Entry point of the ``conduit`` script: run the app, report errors in one line."""
+    from core.errors import ConduitError
+
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()  # standalone: usage errors print and exit 2; our own errors come out here
+    except ConduitError as e:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        hint = f" [field: {e.field}]" if e.field else ""
+        typer.echo(f"error: {e.one_line()}{hint}", err=True)
+        sys.exit(e.exit_code)
+    except Exception as e:
+        if debug:
+            raise
+        typer.echo(
+            f"error: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,103 @@
+"""The control-plane database: an engine on PostgreSQL, schema brought up to date on first use.
+
+``open_database(settings)`` is the one entry point: it starts the embedded server when no
+``CONDUIT_DATABASE_URL`` is set, makes a SQLAlchemy engine (psycopg 3), and applies pending schema
+migrations (under an advisory lock, so concurrent first uses do not race).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.errors import TransientError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+    from core.settings import Settings
+
+__all__ = ["Database", "open_database", "normalize_url"]
+
+
+class StoreUnavailable(TransientError):
+    """The control-plane PostgreSQL did not answer."""
+
+
+def normalize_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs.
+
+    Example:
+        >>> normalize_url("postgresql://u@h/db")
+        'postgresql+psycopg://u@h/db'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Database:
+    """A handle on the control-plane store."""
+
+    engine: Engine
+    embedded: bool
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction, committed on success, rolled back on error."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as e:
+            raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reads (autobegin; rolled back on close)."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except OperationalError as e:
+            raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Open the control-plane store described by ``settings``.
+
+    Args:
+        settings: where the store is (``database_url``) or where to embed it (``home``).
+        migrate: apply pending schema migrations (the default: schema is applied on first use).
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    if settings.database_url:
+        url = normalize_url(settings.database_url)
+    else:
+        from core.embedded import start_embedded
+
+        url = start_embedded(settings.home)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as e:
+        where = "the embedded server" if settings.embedded else "CONDUIT_DATABASE_URL"
+        raise StoreUnavailable(f"cannot connect to {where}: {e.orig}") from e
+    db = Database(engine=engine, embedded=settings.embedded)
+    if migrate:
+        from core.migrate import ensure_schema
+
+        ensure_schema(db.engine)
+    return db

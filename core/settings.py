@@ -1,0 +1,29 @@
+"""Settings, read once at the edge (CLI or API start) and passed down as a frozen value.
+
+Environment variables carry the ``CONDUIT_`` prefix:
+
+- ``CONDUIT_DATABASE_URL``: the control-plane PostgreSQL (with pgvector); unset = embedded server
+- ``CONDUIT_REDIS_URL``: Redis for caches, idempotency keys and lane queues; unset = in-process
+- ``CONDUIT_HOME``: where Conduit keeps local state (embedded database, scratch); ``./.conduit``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide settings; build one with ``Settings()`` at the edge only."""
+
+    model_config = SettingsConfigDict(env_prefix="CONDUIT_", frozen=True, extra="ignore")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    home: Path = Path(".conduit")
+
+    @property
+    def embedded(self) -> bool:
+        """True when the control-plane store is the embedded PostgreSQL."""
+        return not self.database_url

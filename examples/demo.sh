@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
+# Creates the run from examples/bank_transactions/contract.yaml, then prints the run, its ledger
+# (hash chain verified) and its artifacts. Later stages extend this as they land.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+conduit() { .venv/bin/conduit "$@"; }
+contract=examples/bank_transactions/contract.yaml
+
+echo "== conduit init"
+conduit init
+echo
+echo "== conduit runs create --contract $contract --idempotency-key demo-bank-v1"
+conduit runs create --contract "$contract" --idempotency-key demo-bank-v1
+run_id=$(conduit runs create --contract "$contract" --idempotency-key demo-bank-v1 --json \
+  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
+echo "(a retry with the same key returns the same run: $run_id)"
+echo
+echo "== conduit runs show $run_id"
+conduit runs show "$run_id"
+echo
+echo "== conduit ledger $run_id --verify"
+conduit ledger "$run_id" --verify
+echo
+contract_hash=$(conduit runs show "$run_id" --json \
+  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["contract_hash"])')
+echo "== conduit artifacts show ${contract_hash:0:16}"
+conduit artifacts show "${contract_hash:0:16}" | head -20
+echo "..."

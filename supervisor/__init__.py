@@ -1,0 +1,23 @@
+"""Orchestration: Run Contract checks and run records (the LangGraph graph, lanes, gates and
+workers arrive with the supervisor issue)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.lazy import lazy_exports
+
+_EXPORTS = {
+    "CreateResult": "runs",
+    "RunRecord": "runs",
+    "amend_contract": "runs",
+    "create_run": "runs",
+    "get_run": "runs",
+    "ensure_reference_data": "reference",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from supervisor.reference import ensure_reference_data
+    from supervisor.runs import CreateResult, RunRecord, amend_contract, create_run, get_run
