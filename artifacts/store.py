@@ -2,8 +2,10 @@
 
 An artifact's key is the SHA-256 of its canonical JSON (``core.canonical``). ``put`` of content
 that is already stored returns the stored reference and writes nothing; ``get`` re-hashes the
-bytes it reads and raises :class:`ArtifactIntegrityError` when they no longer match. The table
-refuses UPDATE, DELETE and TRUNCATE (a trigger), so an artifact can only be added.
+bytes it reads and raises :class:`ArtifactIntegrityError` when they no longer match. Content lives
+once in ``artifacts``; each run's references to it, with their per-run versions, in
+``artifact_refs``. Both tables refuse UPDATE, DELETE and TRUNCATE (triggers): artifacts are only
+ever added.
 
 A store is bound to one SQLAlchemy connection, so it takes part in the caller's transaction:
 a run row, its contract artifact and its ledger event commit together or not at all.
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ArtifactStore", "PostgresArtifactStore"]
 
-_META_COLUMNS = "hash, version, kind, schema_version, run_id, created_at, size_bytes"
+# Metadata of a reference joined with its content row.
+_META = "r.hash, r.version, r.kind, a.schema_version, r.run_id, r.created_at, a.size_bytes"
+_FROM = "artifact_refs r JOIN artifacts a ON a.hash = r.hash"
 
 
 class ArtifactStore(Protocol):
@@ -49,7 +53,7 @@ def _meta(row: Row[Any]) -> ArtifactMeta:
         ref=ArtifactRef(hash=row.hash, version=row.version),
         kind=row.kind,
         schema_version=row.schema_version,
-        run_id=row.run_id,
+        run_id=row.run_id or None,
         created_at=created,
         size_bytes=row.size_bytes,
     )
@@ -64,56 +68,50 @@ class PostgresArtifactStore:
     def put(
         self, kind: str, body: object, *, run_id: str | None, schema_version: str = "1"
     ) -> ArtifactRef:
-        """Store ``body`` as an artifact of ``kind``; return its reference.
+        """Store ``body`` as an artifact of ``kind`` for ``run_id``; return its reference.
 
-        Identical content returns the reference already stored and writes nothing.
+        Content is stored once, whoever stores it. A run that stores content it already holds
+        gets its existing reference back and nothing is written.
         """
         from sqlalchemy import text
 
         content = canonical_json(body)
         digest = sha256_hex(content)
-        existing = self._find(digest)
+        run = run_id or ""
+        existing = self._ref(run, digest)
         if existing is not None:
             return existing
         # Versions count per (run, kind); the lock makes concurrent puts take turns.
         self._conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"artifact:{run_id or ''}:{kind}"},
+            {"k": f"artifact:{run}:{kind}"},
         )
-        existing = self._find(digest)
+        existing = self._ref(run, digest)
         if existing is not None:
             return existing
-        version = self._conn.execute(
-            text(
-                "SELECT coalesce(max(version), 0) + 1 FROM artifacts "
-                "WHERE coalesce(run_id, '') = :r AND kind = :kind"
-            ),
-            {"r": run_id or "", "kind": kind},
-        ).scalar_one()
         self._conn.execute(
             text(
-                "INSERT INTO artifacts (hash, kind, version, schema_version, run_id, size_bytes,"
-                " content) VALUES (:h, :kind, :v, :sv, :r, :n, :c) ON CONFLICT (hash) DO NOTHING"
+                "INSERT INTO artifacts (hash, kind, schema_version, size_bytes, content)"
+                " VALUES (:h, :kind, :sv, :n, :c) ON CONFLICT (hash) DO NOTHING"
             ),
-            {
-                "h": digest,
-                "kind": kind,
-                "v": version,
-                "sv": schema_version,
-                "r": run_id,
-                "n": len(content),
-                "c": content,
-            },
+            {"h": digest, "kind": kind, "sv": schema_version, "n": len(content), "c": content},
         )
-        found = self._find(digest)
-        assert found is not None
-        return found
+        version = self._conn.execute(
+            text(
+                "INSERT INTO artifact_refs (run_id, kind, version, hash) SELECT :r, :kind,"
+                " coalesce(max(version), 0) + 1, :h FROM artifact_refs"
+                " WHERE run_id = :r AND kind = :kind RETURNING version"
+            ),
+            {"r": run, "kind": kind, "h": digest},
+        ).scalar_one()
+        return ArtifactRef(hash=digest, version=int(version))
 
-    def _find(self, digest: str) -> ArtifactRef | None:
+    def _ref(self, run: str, digest: str) -> ArtifactRef | None:
         from sqlalchemy import text
 
         row = self._conn.execute(
-            text("SELECT hash, version FROM artifacts WHERE hash = :h"), {"h": digest}
+            text("SELECT hash, version FROM artifact_refs WHERE run_id = :r AND hash = :h"),
+            {"r": run, "h": digest},
         ).first()
         return None if row is None else ArtifactRef(hash=row.hash, version=row.version)
 
@@ -126,15 +124,14 @@ class PostgresArtifactStore:
                 f"{hash_or_prefix!r} is not an artifact hash (8 to 64 hex characters)",
                 field="hash",
             )
-        if len(key) == 64:
-            rows = self._conn.execute(
-                text(f"SELECT {columns} FROM artifacts WHERE hash = :h"), {"h": key}
-            ).all()
-        else:
-            rows = self._conn.execute(
-                text(f"SELECT {columns} FROM artifacts WHERE hash LIKE :p LIMIT 2"),
-                {"p": key + "%"},
-            ).all()
+        # The earliest reference stands for the content when no run is named.
+        rows = self._conn.execute(
+            text(
+                f"SELECT DISTINCT ON (r.hash) {columns} FROM {_FROM} WHERE r.hash LIKE :p"
+                " ORDER BY r.hash, r.created_at, r.run_id LIMIT 2"
+            ),
+            {"p": key + "%"},
+        ).all()
         if not rows:
             raise ArtifactNotFound(f"no artifact {hash_or_prefix}", field="hash")
         if len(rows) > 1:
@@ -146,7 +143,7 @@ class PostgresArtifactStore:
 
     def meta(self, hash_or_prefix: str) -> ArtifactMeta:
         """Metadata of one artifact, by full hash or an unambiguous prefix (>= 8 characters)."""
-        return _meta(self._resolve(hash_or_prefix, _META_COLUMNS))
+        return _meta(self._resolve(hash_or_prefix, _META))
 
     def get(self, hash_or_prefix: str) -> StoredArtifact:
         """Read an artifact and verify its hash.
@@ -155,7 +152,7 @@ class PostgresArtifactStore:
             ArtifactNotFound: nothing is stored under that hash.
             ArtifactIntegrityError: the stored bytes do not hash to the key.
         """
-        row = self._resolve(hash_or_prefix, _META_COLUMNS + ", content")
+        row = self._resolve(hash_or_prefix, _META + ", a.content")
         content = bytes(row.content)
         actual = sha256_hex(content)
         if actual != row.hash:
@@ -172,9 +169,9 @@ class PostgresArtifactStore:
 
         rows = self._conn.execute(
             text(
-                f"SELECT {_META_COLUMNS} FROM artifacts WHERE coalesce(run_id, '') = :r"
-                " AND (CAST(:kind AS text) IS NULL OR kind = :kind)"
-                " ORDER BY created_at, kind, version"
+                f"SELECT {_META} FROM {_FROM} WHERE r.run_id = :r"
+                " AND (CAST(:kind AS text) IS NULL OR r.kind = :kind)"
+                " ORDER BY r.created_at, r.kind, r.version"
             ),
             {"r": run_id or "", "kind": kind},
         ).all()

@@ -25,7 +25,7 @@ from typing import Any
 
 from core.errors import DeterministicFailure
 
-__all__ = ["EmbeddedStoreError", "start_embedded", "exit_cleanly_on_sigterm"]
+__all__ = ["EmbeddedStoreError", "start_embedded", "stop_embedded", "exit_cleanly_on_sigterm"]
 
 _SOCKET_PATH_MAX = 100  # Unix socket paths are limited to 107 bytes; keep a margin
 
@@ -109,3 +109,13 @@ def exit_cleanly_on_sigterm() -> None:
         sys.exit(128 + signum)
 
     signal.signal(signal.SIGTERM, _handler)
+
+
+def stop_embedded(home: Path) -> None:
+    """Release this process's handle on the embedded server under ``home/pg``; the server stops
+    when no other process holds it."""
+    from pgserver.postgres_server import PostgresServer
+
+    server = PostgresServer._instances.get((home / "pg").resolve())
+    if server is not None:
+        server.cleanup()

@@ -131,7 +131,8 @@ def _first_contract(conn: Connection, run_id: str) -> dict[str, Any]:
 
     digest = conn.execute(
         text(
-            "SELECT hash FROM artifacts WHERE run_id = :r AND kind = 'run_contract' AND version = 1"
+            "SELECT hash FROM artifact_refs"
+            " WHERE run_id = :r AND kind = 'run_contract' AND version = 1"
         ),
         {"r": run_id},
     ).scalar_one()

@@ -1,5 +1,5 @@
-"""Foundation: runs, artifacts, the append-only supervisor ledger, decision summaries, threshold
-profiles and policy manifests; the pgvector extension.
+"""Foundation: runs, artifacts and their per-run references, the append-only supervisor
+ledger, decision summaries, threshold profiles and policy manifests; the pgvector extension.
 
 Revision ID: 0001_foundation
 Revises:
@@ -111,25 +111,34 @@ def upgrade() -> None:
         "FOR EACH ROW EXECUTE FUNCTION conduit_runs_pins_immutable()"
     )
 
+    # Content-addressed bodies, and the references runs hold to them: one body may be referenced
+    # by several runs (each with its own version), and is stored once.
     op.execute(
         f"""
         CREATE TABLE artifacts (
             {_hash("hash", null=False)} PRIMARY KEY,
             kind           text NOT NULL,
-            version        integer NOT NULL CHECK (version >= 1),
             schema_version text NOT NULL,
-            run_id         text,
-            created_at     timestamptz NOT NULL DEFAULT now(),
             size_bytes     integer NOT NULL,
-            content        bytea NOT NULL
+            content        bytea NOT NULL,
+            created_at     timestamptz NOT NULL DEFAULT now()
         )
         """
     )
     op.execute(
-        "CREATE UNIQUE INDEX artifacts_run_kind_version "
-        "ON artifacts (coalesce(run_id, ''), kind, version)"
+        """
+        CREATE TABLE artifact_refs (
+            run_id     text NOT NULL DEFAULT '',
+            kind       text NOT NULL,
+            version    integer NOT NULL CHECK (version >= 1),
+            hash       char(64) NOT NULL REFERENCES artifacts(hash),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (run_id, kind, version),
+            UNIQUE (run_id, hash)
+        )
+        """
     )
-    op.execute("CREATE INDEX artifacts_run ON artifacts (run_id, created_at)")
+    op.execute("CREATE INDEX artifact_refs_hash ON artifact_refs (hash)")
 
     op.execute(
         f"""
@@ -165,7 +174,7 @@ def upgrade() -> None:
         )
         """
     )
-    for table in ("supervisor_ledger", "artifacts"):
+    for table in ("supervisor_ledger", "artifacts", "artifact_refs"):
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION conduit_reject_change()"
@@ -192,6 +201,7 @@ def downgrade() -> None:
     for table in (
         "decision_summaries",
         "supervisor_ledger",
+        "artifact_refs",
         "artifacts",
         "runs",
         "policy_manifests",
