@@ -3,12 +3,14 @@
 Rules (a value has exactly one canonical form):
 
 - objects: keys must be strings, sorted by code point; no insignificant white space;
-- strings: UTF-8, not escaped beyond what JSON requires (no ``\\uXXXX`` for non-ASCII);
+- strings: UTF-8, not escaped beyond what JSON requires (no ``\\uXXXX`` for non-ASCII); a lone
+  surrogate is refused;
 - integers: decimal digits; booleans and null as in JSON;
 - floats: the shortest text that reads back to the same double (Python's ``repr``); ``-0.0`` is
   written ``0.0``; NaN and infinities are refused (they have no JSON form);
 - ``Decimal``: a JSON *string* in plain notation that keeps its scale (``Decimal("1.50")`` ->
-  ``"1.50"``), because scale is part of a ``decimal(p,s)`` value; NaN and infinities are refused;
+  ``"1.50"``), because scale is part of a ``decimal(p,s)`` value; negative zero is written as zero;
+  NaN and infinities are refused;
 - ``date`` -> ``"YYYY-MM-DD"``; ``datetime`` must carry a time zone and is written in UTC as
   ``"YYYY-MM-DDTHH:MM:SS.ffffffZ"`` (naive datetimes are refused: their instant is unknown);
 - tuples are lists; ``Enum`` members are their values; pydantic models are their JSON-mode dump;
@@ -50,11 +52,17 @@ def _scalar(value: object, path: str) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise CanonicalizationError(f"{path or '/'}: {value!r} has no JSON form", field=path)
-        return format(value, "f")
+        return format(value.copy_abs() if value.is_zero() else value, "f")
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise CanonicalizationError(f"{path or '/'}: naive datetime {value}", field=path)
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        try:
+            utc = value.astimezone(dt.UTC)
+        except OverflowError:
+            raise CanonicalizationError(
+                f"{path or '/'}: {value} is out of range in UTC", field=path
+            ) from None
+        return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -95,7 +103,10 @@ def canonical_json(value: object) -> bytes:
     """
     plain = to_canonical_value(value)
     text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: not a Unicode scalar value
+        raise CanonicalizationError(f"a string holds a lone surrogate ({e.reason})") from None
 
 
 def sha256_hex(data: bytes) -> str:

@@ -21,6 +21,7 @@ included, so two files that say the same thing in another key order hash the sam
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -81,7 +82,9 @@ SemVer = Annotated[str, StringConstraints(pattern=_SEMVER)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:/-]{1,100}$")]
 
+# user:secret@ in a URL, or password=/pwd= as a URL query parameter or a libpq key/value pair.
 _PASSWORD_IN_URL = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:\s]*:[^/@\s]+@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(^|[?&;\s])(password|passwd|pwd)\s*=", re.IGNORECASE)
 
 
 def _rule(field: str, message: str) -> PydanticCustomError:
@@ -106,7 +109,7 @@ class Endpoint(_Strict):
     @field_validator("location")
     @classmethod
     def _no_inline_password(cls, value: str) -> str:
-        if _PASSWORD_IN_URL.match(value):
+        if _PASSWORD_IN_URL.match(value) or _PASSWORD_PARAM.search(value):
             raise ValueError(
                 "must not carry a password; put the URL in an environment variable "
                 "and write location as env:VARNAME"
@@ -259,6 +262,32 @@ def parse_contract(doc: object) -> RunContract:
         raise ContractError(f"invalid Run Contract: {text}", field=problems[0][0]) from None
 
 
+@functools.cache
+def _unique_key_loader() -> type:
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """A safe loader that refuses a key given twice (PyYAML keeps the last silently)."""
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            if key in seen:
+                mark = key_node.start_mark
+                raise ContractError(
+                    f"key {key!r} is given twice (line {mark.line + 1}); say it once",
+                    field=str(key),
+                )
+            seen.add(key)
+        return loader.construct_mapping(node)
+
+    UniqueKeyLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
+    )
+    return UniqueKeyLoader
+
+
 def load_contract_file(path: Path) -> dict[str, Any]:
     """Read a contract document from a YAML or JSON file (JSON is YAML)."""
     import yaml
@@ -275,7 +304,11 @@ def load_contract_file(path: Path) -> dict[str, Any]:
             field="--contract",
         )
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_unique_key_loader())
+    except OSError as e:
+        raise ContractError(
+            f"cannot read contract file {path}: {e.strerror}", field="--contract"
+        ) from None
     except UnicodeDecodeError:
         raise ContractError(f"contract file {path} is not UTF-8 text", field="--contract") from None
     except yaml.YAMLError as e:

@@ -13,7 +13,7 @@ import re
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_ULID_RE = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+_ULID_RE = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}")
 
 
 def _encode(value: int) -> str:
@@ -57,4 +57,4 @@ def is_ulid(value: str) -> bool:
         >>> is_ulid("01J9ZQ8X3M4N5P6Q7R8S9T0V1W"), is_ulid("not-a-ulid")
         (True, False)
     """
-    return bool(_ULID_RE.match(value))
+    return bool(_ULID_RE.fullmatch(value))
