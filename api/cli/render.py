@@ -16,7 +16,9 @@ _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
 
 
 def store_info(db: Database, revision: str | None) -> dict[str, Any]:
-    url = db.engine.url.render_as_string(hide_password=True)
+    from urllib.parse import unquote
+
+    url = unquote(db.engine.url.render_as_string(hide_password=True))
     return {
         "store": "embedded PostgreSQL" if db.embedded else "PostgreSQL",
         "url": _PASSWORD.sub(r"\1***@", url),
@@ -126,7 +128,7 @@ def artifacts_text(metas: list[ArtifactMeta]) -> str:
 def ledger_text(events: list[StoredEvent], kinds: dict[str, ArtifactMeta]) -> str:
     if not events:
         return "ledger: no events"
-    lines = [f"{'seq':>4}  {'time (UTC)':<26} {'stage':<11} {'decision':<9} outputs / error"]
+    lines = [f"{'seq':>4}  {'time (UTC)':<27} {'stage':<11} {'decision':<9} outputs / error"]
     for e in events:
         out = "-"
         if e.outputs_hash:
@@ -136,5 +138,5 @@ def ledger_text(events: list[StoredEvent], kinds: dict[str, ArtifactMeta]) -> st
         if e.error_code:
             out += f"  {e.error_code}"
         when = e.timestamp_utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        lines.append(f"{e.seq:>4}  {when:<26} {e.stage:<11} {e.decision:<9} {out}")
+        lines.append(f"{e.seq:>4}  {when:<27} {e.stage:<11} {e.decision:<9} {out}")
     return "\n".join(lines)
