@@ -1,0 +1,74 @@
+"""``type_cast``: convert a column to another type; a value that does not convert is NULL.
+
+From strings (no trimming: trim first):
+
+- ``integer``: ``[+-]?[0-9]+`` within 64-bit range;
+- ``decimal(p,s)``: ``[+-]?`` digits with an optional ``.`` and fraction (``12``, ``12.5``,
+  ``.5``, ``12.``), rounded half away from zero to ``s`` digits; more than ``p - s`` integer
+  digits is NULL (overflow never raises);
+- ``float``: a decimal number as for ``decimal``, read as the nearest double;
+- ``boolean``: ``true/false, t/f, yes/no, y/n, 1/0``, ASCII letters in any case;
+- ``date``: ``YYYY-MM-DD`` (other shapes: ``date_parse``); ``timestamp``: ``YYYY-MM-DD HH:MM:SS``
+  or with ``T``.
+
+Between types: integer and decimal convert both ways (decimal to integer rounds half away from
+zero); integer, decimal and boolean to ``string`` give the plain text (``12.50`` keeps its scale,
+booleans are ``true``/``false``); ``date`` to ``timestamp`` is midnight, and back drops the time;
+``float`` to ``string`` is refused: engines print doubles differently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from dsl.ops.base import OpBase, TypeFlowError, Value
+from dsl.types import DType, parse_type
+
+__all__ = ["TypeCast", "CASTS"]
+
+#: Allowed (from, to) kinds.
+CASTS: set[tuple[str, str]] = {
+    ("string", "integer"),
+    ("string", "decimal"),
+    ("string", "float"),
+    ("string", "boolean"),
+    ("string", "date"),
+    ("string", "timestamp"),
+    ("string", "string"),
+    ("integer", "decimal"),
+    ("integer", "string"),
+    ("integer", "float"),
+    ("integer", "integer"),
+    ("decimal", "integer"),
+    ("decimal", "decimal"),
+    ("decimal", "string"),
+    ("decimal", "float"),
+    ("boolean", "string"),
+    ("date", "timestamp"),
+    ("timestamp", "date"),
+}
+
+
+class TypeCast(OpBase):
+    op: Literal["type_cast"] = "type_cast"
+    to: str = Field(min_length=1, max_length=32)
+
+    @field_validator("to")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        return str(parse_type(value))
+
+    @property
+    def target(self) -> DType:
+        return parse_type(self.to)
+
+    def output(self, value: Value) -> Value:
+        out = []
+        for dtype in value:
+            if (dtype.kind, self.target.kind) not in CASTS:
+                why = " (engines print doubles differently)" if dtype.kind == "float" else ""
+                raise TypeFlowError(f"cannot cast {dtype} to {self.target}{why}", "to")
+            out.append(self.target)
+        return tuple(out)
