@@ -134,13 +134,15 @@ Node = Chars | Seq | Alt | Group | Repeat
 
 @dataclass(frozen=True)
 class Regex:
-    """A checked pattern: its tree, anchors and number of capturing groups."""
+    """A checked pattern: its tree, anchors, number of capturing groups, and whether it can
+    match the empty string."""
 
     source: str
     tree: Node
     anchored_start: bool
     anchored_end: bool
     groups: int
+    nullable: bool = False
 
 
 # ---- parsing ----------------------------------------------------------------------------------
@@ -360,11 +362,14 @@ class _Glushkov:
         if isinstance(node, Group):
             return self.build(node.body)
         if isinstance(node, Alt):
-            nullable, first, last = False, set[int](), set[int]()
+            first, last = set[int](), set[int]()
             for branch in node.branches:
                 n, f, la = self.build(branch)
-                nullable, first, last = nullable or n, first | f, last | la
-            return nullable, first, last
+                if n:
+                    # An empty alternative acts like a lazy quantifier on first-match engines.
+                    raise RegexError("an alternative that can match nothing is ambiguous", 0)
+                first, last = first | f, last | la
+            return False, first, last
         if isinstance(node, Seq):
             return self.sequence(list(node.items))
         return self.repeat(node)
@@ -372,7 +377,8 @@ class _Glushkov:
     def sequence(self, items: list[Node]) -> tuple[bool, set[int], set[int]]:
         nullable, first, last = True, set[int](), set[int]()
         for item in items:
-            n, f, la = self.build(item)
+            marker = isinstance(item, Repeat) and item.high in (0, -1) and item.low == 0
+            n, f, la = self.star_or_optional(item) if marker else self.build(item)  # type: ignore[arg-type]
             for p in last:
                 self.follow[p] |= f
             first = first | f if nullable else first
@@ -381,35 +387,35 @@ class _Glushkov:
         return nullable, first, last
 
     def repeat(self, node: Repeat) -> tuple[bool, set[int], set[int]]:
-        # x{m,n} = x (m times) then x? (n-m times); x{m,} = x (m times) then x*
-        copies: list[Node] = [node.body] * node.low
+        # x{m,} = x (m times) then x*; x{m,n} = x (m times) then (x(x(...)?)?)? -- nested, not
+        # flat: x? x? would be ambiguous where x(x)? is not, and both mean the same.
+        items: list[Node] = [node.body] * node.low
         if node.high is None:
-            copies.append(Repeat(node.body, 0, -1))  # marker: x*
-        else:
-            copies += [Repeat(node.body, 0, 0)] * (node.high - node.low)  # marker: x?
-        if len(copies) == 1 and isinstance(copies[0], Repeat):
-            return self.star_or_optional(copies[0])
-        nullable, first, last = True, set[int](), set[int]()
-        for item in copies:
-            n, f, la = self.star_or_optional(item) if isinstance(item, Repeat) else self.build(item)
-            for p in last:
-                self.follow[p] |= f
-            first = first | f if nullable else first
-            last = last | la if n else la
-            nullable = nullable and n
-        return nullable, first, last
+            items.append(Repeat(node.body, 0, -1))  # marker: x*
+        elif node.high > node.low:
+            tail: Node | None = None
+            for _ in range(node.high - node.low):
+                inner = node.body if tail is None else Seq((node.body, tail))
+                tail = Repeat(inner, 0, 0)  # marker: optional
+            assert tail is not None
+            items.append(tail)
+        return self.sequence(items)
 
     def star_or_optional(self, node: Repeat) -> tuple[bool, set[int], set[int]]:
-        _, first, last = self.build(node.body)
+        nullable, first, last = self.build(node.body)
+        if nullable:
+            # Engines disagree on how often an empty body repeats and what it captures.
+            raise RegexError("a repeated or optional part that can match nothing is ambiguous", 0)
         if node.high == -1:  # star: the body may follow itself
             for p in last:
                 self.follow[p] |= first
         return True, first, last
 
 
-def _check_deterministic(tree: Node, source: str) -> None:
+def _check_deterministic(tree: Node, source: str) -> bool:
+    """Raise unless ``tree`` is deterministic; return whether it can match the empty string."""
     g = _Glushkov()
-    _, first, _ = g.build(tree)
+    nullable, first, _ = g.build(tree)
     for label, positions in [("the start", first)] + [
         (f"character {i + 1} of the expanded pattern", f) for i, f in enumerate(g.follow)
     ]:
@@ -424,6 +430,7 @@ def _check_deterministic(tree: Node, source: str) -> None:
                         "characters (e.g. (a|ab) as (ab?))",
                         0,
                     )
+    return nullable
 
 
 def parse_regex(pattern: str, *, max_length: int = 1000) -> Regex:
@@ -448,8 +455,8 @@ def parse_regex(pattern: str, *, max_length: int = 1000) -> Regex:
     tree = parser.alternation()
     if parser.pos != len(body):
         raise RegexError(f"unbalanced '{body[parser.pos]}'", parser.pos + (1 if start else 0))
-    _check_deterministic(tree, pattern)
-    return Regex(pattern, tree, start, end, parser.groups)
+    nullable = _check_deterministic(tree, pattern)
+    return Regex(pattern, tree, start, end, parser.groups, nullable)
 
 
 # ---- emitting ---------------------------------------------------------------------------------
@@ -527,12 +534,13 @@ def emit(regex: Regex, flavor: Flavor) -> str:
 
     Example:
         >>> emit(parse_regex(r"^\\d+$"), "pcre2")
-        '(?s)^[0-9]+\\\\z'
+        '(?s-i)^[0-9]+\\\\z'
     """
     body = _emit(regex.tree, flavor)
     if isinstance(regex.tree, Alt) and (regex.anchored_start or regex.anchored_end):
         body = f"(?:{body})"
-    prefix = "" if flavor == "postgres" else "(?s)"
+    # MariaDB matches by the column's collation (often case-insensitive) unless told (?-i).
+    prefix = {"postgres": "", "pcre2": "(?s-i)"}.get(flavor, "(?s)")
     start = "^" if regex.anchored_start else ""
     end = ("\\z" if flavor == "pcre2" else "$") if regex.anchored_end else ""
     return prefix + start + body + end

@@ -57,6 +57,14 @@ class SafeMath(OpBase):
     elementwise: ClassVar[bool] = False
     accepts: ClassVar[tuple[str, ...]] = _NUMERIC
 
+    def max_scale(self, value: Value | list[DType]) -> int:
+        """The largest scale among the inputs and the operand (division scales by it)."""
+        scales = [dtype.scale for dtype in value]
+        if self.operand is not None:
+            exponent = self.operand.as_tuple().exponent
+            scales.append(-exponent if isinstance(exponent, int) and exponent < 0 else 0)
+        return max(scales)
+
     def output(self, value: Value) -> Value:
         if len(value) == 1 and self.operand is None:
             raise TypeFlowError("safe_math on one column needs an operand", "operand")

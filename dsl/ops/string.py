@@ -7,10 +7,10 @@ Semantics shared by all of them: NULL in, NULL out; the empty string is a value,
 - ``case`` maps ASCII letters only (``é`` stays ``é`` under ``upper``); the engines disagree on
   ``ß``, final sigma, Turkish dotted I and title-case digraphs, so non-ASCII letters are kept;
 - regex patterns follow ``dsl.regex`` (a deterministic, linear-time subset);
-- ``regex_extract`` gives the group of the leftmost match, NULL when nothing matches or the group
-  did not take part in the match;
-- ``regex_split`` splits on every match and returns part ``index`` (0-based; -1 is the last
-  part), NULL when there is no such part;
+- ``regex_extract`` gives the group of the leftmost match: NULL when nothing matches, ``''`` when
+  the pattern matched but the group took no part in the match;
+- ``regex_split`` splits on every match and returns part ``index`` (0-based), NULL when there
+  is no such part; the pattern may not match the empty string;
 - ``concat`` joins the columns of a multi-column value with ``separator``; with ``skip_nulls``
   NULL columns are left out (NULL when all are NULL), without it any NULL makes the result NULL.
 """
@@ -77,12 +77,16 @@ class RegexSplit(OpBase):
 
     op: Literal["regex_split"] = "regex_split"
     pattern: str = Field(min_length=1)
-    index: int = Field(ge=-1, le=999)
+    index: int = Field(ge=0, le=999)
 
     def problems(self, limits: Limits) -> list[tuple[str, str]]:
         found = _regex_problems(self.pattern, limits)
-        if not found and parse_regex(self.pattern).groups:
-            found.append(("pattern", "a split pattern may not capture; use (?:...) groups"))
+        if not found:
+            regex = parse_regex(self.pattern)
+            if regex.groups:
+                found.append(("pattern", "a split pattern may not capture; use (?:...) groups"))
+            if regex.nullable:
+                found.append(("pattern", "a split pattern must not match the empty string"))
         return found
 
 

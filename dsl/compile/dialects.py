@@ -1,0 +1,278 @@
+"""SQL dialects as tables of primitives, each an ``sqlglot.exp`` tree with the DSL's meaning.
+
+sqlglot's own nodes for regexes and dates transpile to functions some engines lack
+(``REGEXP_EXTRACT`` on PostgreSQL, ``REGEXP_LIKE`` on MariaDB, ``DATE_FROM_PARTS``...), so those
+primitives are spelled here per engine as named function calls; everything else is a plain
+sqlglot node. A primitive an engine cannot do exactly raises NotExpressible.
+
+Executed in tests: PostgreSQL, DuckDB, MariaDB (``mysql``), SQLite. Snowflake and BigQuery get
+only the ops whose SQL is the standard one (trim, case, concat, map_dict); they are generated,
+never executed here, and every other op raises NotExpressible for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlglot import exp
+
+from dsl.errors import NotExpressible
+from dsl.regex import Flavor, Regex, emit
+
+__all__ = ["Dialect", "DIALECTS", "DialectName", "fn", "lit", "num", "op2"]
+
+DialectName = Literal["postgres", "duckdb", "mysql", "sqlite", "snowflake", "bigquery"]
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    """A function call spelled exactly ``name``."""
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def lit(text: str) -> exp.Expression:
+    return exp.Literal.string(text)
+
+
+def num(value: int | str) -> exp.Expression:
+    return exp.Literal.number(value)
+
+
+def op2(node: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    """A binary node with its operands parenthesized where needed: sqlglot prints trees as they
+    are built and adds no parentheses of its own."""
+
+    def wrap(e: exp.Expression) -> exp.Expression:
+        return exp.Paren(this=e) if isinstance(e, (exp.Binary, exp.Connector, exp.Not)) else e
+
+    return node(this=wrap(a), expression=wrap(b))
+
+
+def _chars_literal(chars: str) -> exp.Expression:
+    return lit(chars)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What one SQL engine needs to express the DSL."""
+
+    name: DialectName
+    flavor: Flavor | None  # regex flavour; None: no regex support
+    has_decimal: bool = True
+    executed: bool = True  # run by the tests on a real engine
+
+    def need(self, what: str, ok: bool, op: str) -> None:
+        if not ok:
+            raise NotExpressible(op, self.name, what)
+
+    def pattern(self, regex: Regex, op: str, *, internal: bool = False) -> exp.Expression:
+        """``regex`` as a string literal in this engine's flavour.
+
+        MariaDB's PCRE2 searches by trying every start position with a backtracking matcher:
+        an unanchored pattern that runs long and then fails (``a+$`` on a megabyte of ``a``) is
+        quadratic. So user patterns must start with ``^`` there; the compilers' own patterns
+        (``internal``) fail or succeed at their first character and stay linear.
+        """
+        self.need("it has no regular expressions", self.flavor is not None, op)
+        assert self.flavor is not None
+        if self.name == "mysql" and not internal:
+            self.need(
+                "PCRE2 search is quadratic on unanchored patterns; anchor the pattern with ^",
+                regex.anchored_start,
+                op,
+            )
+        return lit(emit(regex, self.flavor))
+
+    # ---- regexes ---------------------------------------------------------------------------
+
+    def matches(
+        self, s: exp.Expression, regex: Regex, op: str, *, internal: bool = False
+    ) -> exp.Expression:
+        """TRUE when ``regex`` matches somewhere in ``s`` (NULL for NULL)."""
+        p = self.pattern(regex, op, internal=internal)
+        if self.name == "postgres":
+            return fn("regexp_like", s, p)
+        if self.name == "duckdb":
+            return fn("regexp_matches", s, p)
+        if self.name == "mysql":
+            return op2(exp.GT, fn("REGEXP_INSTR", s, p), num(0))
+        raise NotExpressible(op, self.name, "regex matching is not verified on this engine")
+
+    def extract(
+        self, s: exp.Expression, regex: Regex, group: int, op: str, *, internal: bool = False
+    ) -> exp.Expression:
+        """Group ``group`` of the leftmost match; NULL without a match; '' for a group that
+        took no part."""
+        p = self.pattern(regex, op, internal=internal)
+        hit = self.matches(s, regex, op, internal=internal)
+        if self.name == "postgres":
+            if group == 0:
+                got: exp.Expression = fn("regexp_substr", s, p)
+            else:
+                sub = fn("regexp_substr", s, p, num(1), num(1), lit(""), num(group))
+                got = exp.Coalesce(this=sub, expressions=[lit("")])
+        elif self.name == "duckdb":
+            got = fn("regexp_extract", s, p, num(group))
+        else:  # mysql: REGEXP_SUBSTR has no group argument; rewrite the whole string instead
+            assert self.flavor is not None
+            if group == 0:
+                got = fn("REGEXP_SUBSTR", s, p)
+            else:
+                self.need("groups above 9", group <= 9, op)
+                whole = _around(regex, self.flavor)
+                got = fn("REGEXP_REPLACE", s, lit(whole), lit(f"\\{group}"))
+        return exp.Case(ifs=[exp.If(this=hit, true=got)])
+
+    def replace_all(
+        self, s: exp.Expression, regex: Regex, replacement: str, op: str, *, internal: bool = False
+    ) -> exp.Expression:
+        p = self.pattern(regex, op, internal=internal)
+        if self.name in ("postgres", "duckdb"):
+            return fn("regexp_replace", s, p, lit(replacement), lit("g"))
+        if self.name == "mysql":
+            return fn("REGEXP_REPLACE", s, p, lit(replacement))
+        raise NotExpressible(op, self.name, "regex replacement is not verified on this engine")
+
+    def split_part(self, s: exp.Expression, regex: Regex, index: int, op: str) -> exp.Expression:
+        p = self.pattern(regex, op)
+        if self.name == "postgres":
+            array = exp.Paren(this=fn("regexp_split_to_array", s, p))
+            return exp.Bracket(this=array, expressions=[num(index)])
+        if self.name == "duckdb":
+            return fn("list_extract", fn("string_split_regex", s, p), num(index + 1))
+        raise NotExpressible(op, self.name, "no regex split function")
+
+    # ---- strings ---------------------------------------------------------------------------
+
+    def trim(self, s: exp.Expression, chars: str, side: str, op: str) -> exp.Expression:
+        if self.name == "mysql":
+            # Only ^-anchored patterns (linear in PCRE2): the right end is trimmed reversed.
+            leading = lit("(?-i)^[" + "".join(_pcre_char(c) for c in chars) + "]+")
+            out = s
+            if side in ("both", "left"):
+                out = fn("REGEXP_REPLACE", out, leading, lit(""))
+            if side in ("both", "right"):
+                out = fn("REVERSE", fn("REGEXP_REPLACE", fn("REVERSE", out), leading, lit("")))
+            return out
+        name = {"both": "btrim" if self.name == "postgres" else "trim", "left": "ltrim"}
+        name["right"] = "rtrim"
+        if self.name in ("snowflake", "bigquery") and side == "both":
+            name["both"] = "trim"
+        return fn(name[side], s, _chars_literal(chars))
+
+    def translate(self, s: exp.Expression, source: str, target: str) -> exp.Expression:
+        if self.name == "mysql":  # no TRANSLATE; REPLACE is case-sensitive whatever the collation
+            out = s
+            for a, b in zip(source, target, strict=True):
+                out = fn("REPLACE", out, lit(a), lit(b))
+            return out
+        if self.name == "sqlite":  # SQLite's upper()/lower() map ASCII letters only
+            return fn("upper" if source.islower() else "lower", s)
+        return fn("translate", s, lit(source), lit(target))
+
+    def concat(self, parts: list[exp.Expression]) -> exp.Expression:
+        """Concatenation that is NULL when any part is NULL."""
+        if self.name == "mysql":
+            return fn("CONCAT", *parts)
+        out = parts[0]
+        for part in parts[1:]:
+            out = exp.DPipe(this=out, expression=part, safe=True)
+        return out
+
+    def equals_exactly(self, s: exp.Expression, value: str) -> exp.Expression:
+        """Byte-for-byte equality (MariaDB's default collations ignore case and accents)."""
+        if self.name == "mysql":
+            binary = exp.DataType.build("BINARY", dialect="mysql")
+            return op2(exp.EQ, exp.Cast(this=s, to=binary), exp.Cast(this=lit(value), to=binary))
+        return op2(exp.EQ, s, lit(value))
+
+    def lpad(self, s: exp.Expression, width: int) -> exp.Expression:
+        self.need("no lpad", self.name != "sqlite", "date_format")
+        return fn("lpad", s, num(width), lit("0"))
+
+    # ---- types -----------------------------------------------------------------------------
+
+    def cast(self, value: exp.Expression, sql_type: str) -> exp.Expression:
+        to = exp.DataType.build(sql_type)
+        if self.name == "duckdb":  # DuckDB may fold a guarded CAST of a constant and raise
+            return exp.TryCast(this=value, to=to)
+        return exp.Cast(this=value, to=to)
+
+    def widen(
+        self, v: exp.Expression, precision: int, scale: int, other_precision: int, op: str
+    ) -> exp.Expression:
+        """Make ``v`` (a decimal of ``precision, scale``) safe to multiply by a decimal of
+        ``other_precision`` digits. DuckDB multiplies in the physical width of its inputs and
+        raises on overflow, so it gets the full 38 digits; other engines need nothing."""
+        if self.name != "duckdb":
+            return v
+        self.need("the product needs more than 38 digits", precision + other_precision <= 38, op)
+        return self.cast(v, f"DECIMAL({38 - other_precision}, {scale})")
+
+    def text(self) -> str:
+        return {"mysql": "CHAR", "duckdb": "VARCHAR"}.get(self.name, "TEXT")
+
+    def decimal_type(self, precision: int, scale: int, op: str) -> str:
+        self.need("it has no exact decimal type", self.has_decimal, op)
+        return f"DECIMAL({precision}, {scale})"
+
+    def integer_type(self) -> str:
+        return "BIGINT"  # sqlglot writes SIGNED for MariaDB
+
+    def make_date(
+        self, y: exp.Expression, m: exp.Expression, d: exp.Expression, op: str
+    ) -> exp.Expression:
+        if self.name in ("postgres", "duckdb"):
+            return fn("make_date", y, m, d)
+        if self.name == "mysql":
+            text = fn(
+                "CONCAT", fn("LPAD", y, num(4), lit("0")), lit("-"), fn("LPAD", m, num(2), lit("0")),
+                lit("-"), fn("LPAD", d, num(2), lit("0")),
+            )  # fmt: skip
+            return exp.Cast(this=text, to=exp.DataType.build("DATE"))
+        raise NotExpressible(op, self.name, "dates are not verified on this engine")
+
+    def make_timestamp(self, parts: list[exp.Expression], op: str) -> exp.Expression:
+        y, m, d, hh, mi, ss = parts
+        if self.name in ("postgres", "duckdb"):
+            seconds = exp.Cast(this=ss, to=exp.DataType.build("DOUBLE"))
+            return fn("make_timestamp", y, m, d, hh, mi, seconds)
+        if self.name == "mysql":
+            pieces: list[exp.Expression] = []
+            for value, width, sep in ((y, 4, "-"), (m, 2, "-"), (d, 2, " "), (hh, 2, ":")):
+                pieces += [fn("LPAD", value, num(width), lit("0")), lit(sep)]
+            pieces += [fn("LPAD", mi, num(2), lit("0")), lit(":"), fn("LPAD", ss, num(2), lit("0"))]
+            return exp.Cast(this=fn("CONCAT", *pieces), to=exp.DataType.build("DATETIME"))
+        raise NotExpressible(op, self.name, "timestamps are not verified on this engine")
+
+    def date_part(self, unit: str, value: exp.Expression) -> exp.Expression:
+        extracted = exp.Extract(this=exp.var(unit), expression=value)
+        return exp.Cast(this=extracted, to=exp.DataType.build(self.integer_type()))
+
+
+def _pcre_char(c: str) -> str:
+    return {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\v": "\\x{b}", "\f": "\\x{c}"}.get(c, c)
+
+
+def _around(regex: Regex, flavor: Flavor) -> str:
+    """``regex`` inside a pattern that matches the whole string, so that REGEXP_REPLACE with a
+    group reference returns that group of the leftmost match."""
+    inner = emit(regex, flavor)
+    prefix = "(?s-i)"
+    body = inner.removeprefix(prefix)
+    lead = "" if regex.anchored_start else ".*?"
+    tail = "" if regex.anchored_end else ".*\\z"
+    return f"{prefix}^{lead}(?:{body.removeprefix('^')}){tail}"
+
+
+DIALECTS: dict[DialectName, Dialect] = {
+    d.name: d
+    for d in (
+        Dialect("postgres", "postgres"),
+        Dialect("duckdb", "re2"),
+        Dialect("mysql", "pcre2"),
+        Dialect("sqlite", None, has_decimal=False),
+        Dialect("snowflake", None, executed=False),
+        Dialect("bigquery", None, executed=False),
+    )
+}

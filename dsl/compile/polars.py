@@ -1,0 +1,353 @@
+"""Compile a pipeline to a Polars expression (ETL), with exactly the semantics of the SQL one.
+
+``TRANSFORMS`` maps each op class to its compiler, like ``dsl.compile.sql``. Polars evaluates
+every branch of ``when/then``, so guarded conversions use non-strict casts and safe stand-in
+values, and the guard then turns the row to NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from dsl.compile.shapes import (
+    BOOL_FALSE,
+    BOOL_TRUE,
+    WHITESPACE,
+    date_shape,
+    decimal_shape,
+    decimal_truncate,
+    float_shape,
+    integer_shape,
+)
+from dsl.ops import (
+    Case,
+    CollapseWhitespace,
+    Concat,
+    DateFormat,
+    DateParse,
+    MapDict,
+    OpBase,
+    RegexExtract,
+    RegexSplit,
+    SafeMath,
+    Trim,
+    TypeCast,
+    UnitConvert,
+)
+from dsl.ops.temporal import tokenize
+from dsl.pipeline import Pipeline, value_types
+from dsl.regex import Regex, emit, parse_regex
+from dsl.types import DType
+from dsl.units import conversion
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["TRANSFORMS", "compile_polars"]
+
+Exprs = list["pl.Expr"]
+Transform = Callable[[Any, Exprs, list[DType]], Exprs]
+
+_LOWER = list("abcdefghijklmnopqrstuvwxyz")
+_UPPER = [c.upper() for c in _LOWER]
+
+
+def _pl() -> Any:
+    import polars
+
+    return polars
+
+
+def _rx(regex: Regex) -> str:
+    return emit(regex, "rust")
+
+
+def _matches(v: pl.Expr, regex: Regex) -> pl.Expr:
+    return v.str.contains(_rx(regex))
+
+
+def _extract(v: pl.Expr, regex: Regex, group: int) -> pl.Expr:
+    pl = _pl()
+    got = v.str.extract(_rx(regex), group).fill_null("")
+    return pl.when(_matches(v, regex)).then(got).otherwise(None)
+
+
+def _trim(op: Trim, values: Exprs, types: list[DType]) -> Exprs:
+    strip = {"both": "strip_chars", "left": "strip_chars_start", "right": "strip_chars_end"}
+    return [getattr(v.str, strip[op.side])(WHITESPACE) for v in values]
+
+
+def _letter_case(op: Case, values: Exprs, types: list[DType]) -> Exprs:
+    src, dst = (_LOWER, _UPPER) if op.to == "upper" else (_UPPER, _LOWER)
+    return [v.str.replace_many(src, dst) for v in values]
+
+
+def _collapse(op: CollapseWhitespace, values: Exprs, types: list[DType]) -> Exprs:
+    pattern = _rx(parse_regex(r"\s+"))  # \s is the DSL whitespace: ASCII only
+    return [v.str.replace_all(pattern, " ") for v in values]
+
+
+def _regex_extract(op: RegexExtract, values: Exprs, types: list[DType]) -> Exprs:
+    regex = parse_regex(op.pattern)
+    return [_extract(v, regex, op.group) for v in values]
+
+
+def _split(op: RegexSplit, values: Exprs, types: list[DType]) -> Exprs:
+    pattern = _rx(parse_regex(op.pattern))
+    return [
+        v.str.split(pattern, literal=False).list.get(op.index, null_on_oob=True) for v in values
+    ]
+
+
+def _concat(op: Concat, values: Exprs, types: list[DType]) -> Exprs:
+    pl = _pl()
+    joined = pl.concat_str(values, separator=op.separator, ignore_nulls=op.skip_nulls)
+    if op.skip_nulls:
+        all_null = pl.all_horizontal([v.is_null() for v in values])
+        joined = pl.when(all_null).then(None).otherwise(joined)
+    return [joined]
+
+
+def _map_dict(op: MapDict, values: Exprs, types: list[DType]) -> Exprs:
+    pl = _pl()
+    out = []
+    for v in values:
+        if op.keep_unmapped:
+            mapped = v.replace(op.mapping)
+        else:
+            mapped = v.replace_strict(op.mapping, default=op.default, return_dtype=pl.String)
+        out.append(pl.when(v.is_null()).then(None).otherwise(mapped))
+    return out
+
+
+def _dec_lit(value: Decimal) -> pl.Expr:
+    pl = _pl()
+    text = format(value, "f")
+    scale = len(text.split(".")[1]) if "." in text else 0
+    return pl.lit(Decimal(text), dtype=pl.Decimal(38, scale))
+
+
+def _scale_of(value: Decimal) -> int:
+    text = format(value, "f")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def _times(a: pl.Expr, a_scale: int, b: pl.Expr, b_scale: int) -> pl.Expr:
+    """Exact decimal product. Polars rounds a product to the larger operand scale (12.345 *
+    -0.005 gives -0.062), so the left operand first takes the scale of the exact product."""
+    pl = _pl()
+    return a.cast(pl.Decimal(38, a_scale + b_scale), strict=False) * b
+
+
+def _as_decimal(v: pl.Expr, dtype: DType) -> pl.Expr:
+    pl = _pl()
+    if dtype.kind == "integer":
+        return v.cast(pl.Decimal(38, 0))
+    return v
+
+
+def _round_checked(v: pl.Expr, scale: int) -> pl.Expr:
+    pl = _pl()
+    rounded = v.round(scale, mode="half_away_from_zero")
+    fits = rounded.abs() < _dec_lit(Decimal(10) ** (37 - scale))
+    return pl.when(fits).then(rounded.cast(pl.Decimal(38, scale), strict=False)).otherwise(None)
+
+
+def _unit_convert(op: UnitConvert, values: Exprs, types: list[DType]) -> Exprs:
+    c = conversion(op.from_unit, op.to_unit)
+    out = []
+    for v, t in zip(values, types, strict=True):
+        x = _times(_as_decimal(v, t), t.scale, _dec_lit(c.a), _scale_of(c.a))
+        if c.b:
+            x = x + _dec_lit(c.b)
+        out.append(_round_checked(x, op.scale))
+    return out
+
+
+def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
+    pl = _pl()
+    operands = [_as_decimal(v, t) for v, t in zip(values, types, strict=True)]
+    scales = [t.scale for t in types]
+    if op.operand is not None:
+        operands.append(_dec_lit(op.operand))
+        scales.append(_scale_of(op.operand))
+    if op.nulls == "zero":
+        operands = [v.fill_null(0) for v in operands]
+    a, b = operands
+    if op.operator == "add":
+        return [_round_checked(a + b, op.scale)]
+    if op.operator == "sub":
+        return [_round_checked(a - b, op.scale)]
+    if op.operator == "mul":
+        return [_round_checked(_times(a, scales[0], b, scales[1]), op.scale)]
+    # Division, exactly as in dsl.compile.sql: scaled integers, rounded half away from zero.
+    k = op.max_scale(types)
+    big = pl.Int128
+
+    def scaled(v: pl.Expr, v_scale: int) -> pl.Expr:
+        return _times(v, v_scale, _dec_lit(Decimal(10) ** k), 0).abs().cast(big, strict=False)
+
+    n = scaled(a, scales[0]) * pl.lit(10**op.scale, dtype=big)
+    den = scaled(b, scales[1])
+    q = (2 * n + den) // (2 * den)
+    sign = a.sign().cast(big) * b.sign().cast(big)
+    # Polars' decimal division keeps the left operand's scale: multiply by 10^-scale instead.
+    value = (q * sign).cast(pl.Decimal(38, 0), strict=False) * _dec_lit(
+        Decimal(1).scaleb(-op.scale)
+    )
+    zero = (b == 0) | b.is_null()
+    return [
+        pl.when(zero)
+        .then(None)
+        .otherwise(_round_checked(value.cast(pl.Decimal(38, op.scale)), op.scale))
+    ]
+
+
+def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
+    pl = _pl()
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    return (
+        pl.when(m.is_in([1, 3, 5, 7, 8, 10, 12]))
+        .then(31)
+        .when(m.is_in([4, 6, 9, 11]))
+        .then(30)
+        .when(leap)
+        .then(29)
+        .otherwise(28)
+    )
+
+
+def _parse_one(v: pl.Expr, fmt: str, to: str) -> pl.Expr:
+    pl = _pl()
+    shape = date_shape(fmt)
+    groups = v.str.extract_groups(_rx(shape.regex))
+    field = {k: groups.struct[g - 1].cast(pl.Int64, strict=False) for k, g in shape.fields.items()}
+    if "y" in field:
+        y = pl.when(field["y"] <= 68).then(field["y"] + 2000).otherwise(field["y"] + 1900)
+    else:
+        y = field["Y"]
+    m, d = field["m"], field["d"]
+    hms = [field.get(k, pl.lit(0, dtype=pl.Int64)) for k in ("H", "M", "S")]
+    valid = (
+        y.is_between(1, 9999)
+        & m.is_between(1, 12)
+        & d.is_between(1, _days_in_month(y, m))
+        & hms[0].is_between(0, 23)
+        & hms[1].is_between(0, 59)
+        & hms[2].is_between(0, 59)
+    ).fill_null(False)
+    safe = [pl.when(valid).then(part).otherwise(1) for part in (y, m, d, *hms)]
+    if to == "date":
+        built = pl.date(safe[0], safe[1], safe[2])
+    else:
+        built = pl.datetime(*safe, time_unit="us")
+    return pl.when(valid).then(built).otherwise(None)
+
+
+def _date_parse(op: DateParse, values: Exprs, types: list[DType]) -> Exprs:
+    pl = _pl()
+    return [pl.coalesce([_parse_one(v, fmt, op.to) for fmt in op.formats]) for v in values]
+
+
+def _date_format(op: DateFormat, values: Exprs, types: list[DType]) -> Exprs:
+    pl = _pl()
+    out = []
+    for v in values:
+        parts = []
+        for kind, text in tokenize(op.format):
+            if kind == "literal":
+                parts.append(pl.lit(text))
+                continue
+            getter = {"Y": v.dt.year, "y": v.dt.year, "m": v.dt.month, "d": v.dt.day}
+            getter.update({"H": v.dt.hour, "M": v.dt.minute, "S": v.dt.second})
+            value = getter[text]()
+            if text == "y":
+                value = value % 100
+            width = 4 if text == "Y" else 2
+            parts.append(value.cast(pl.String).str.zfill(width))
+        out.append(pl.concat_str(parts) if len(parts) > 1 else parts[0])
+    return out
+
+
+def _to_decimal(v: pl.Expr, target: DType) -> pl.Expr:
+    pl = _pl()
+    rounded = v.round(target.scale, mode="half_away_from_zero")
+    limit = _dec_lit(Decimal(10) ** (target.precision - target.scale))
+    fits = rounded.abs() < limit
+    cast = rounded.cast(pl.Decimal(target.precision, target.scale), strict=False)
+    return pl.when(fits).then(cast).otherwise(None)
+
+
+def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
+    pl = _pl()
+    if target.kind == "string":
+        return v
+    if target.kind == "integer":
+        return pl.when(_matches(v, integer_shape())).then(v.cast(pl.Int64, strict=False))
+    if target.kind == "float":
+        return pl.when(_matches(v, float_shape())).then(v.cast(pl.Float64, strict=False))
+    if target.kind == "decimal":
+        kept = v.str.extract(_rx(decimal_truncate(target.scale)), 0)
+        wide = kept.cast(pl.Decimal(38, target.scale + 1), strict=False)
+        return pl.when(_matches(v, decimal_shape(target.scale))).then(_to_decimal(wide, target))
+    if target.kind == "boolean":
+        low = v.str.replace_many(_UPPER, _LOWER)
+        return pl.when(low.is_in(BOOL_TRUE)).then(True).when(low.is_in(BOOL_FALSE)).then(False)
+    formats = ["%Y-%m-%d"] if target.kind == "date" else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+    return pl.coalesce([_parse_one(v, fmt, target.kind) for fmt in formats])
+
+
+def _cast_one(v: pl.Expr, source: DType, target: DType) -> pl.Expr:
+    pl = _pl()
+    if source.kind == "string":
+        return _from_string(v, target)
+    if target.kind == "string":
+        if source.kind == "boolean":
+            return pl.when(v).then(pl.lit("true")).when(~v).then(pl.lit("false"))
+        return v.cast(pl.String)
+    if target.kind == "decimal":
+        return _to_decimal(_as_decimal(v, source), target)
+    if target.kind == "integer":
+        if source.kind == "integer":
+            return v
+        rounded = v.round(0, mode="half_away_from_zero")
+        fits = rounded.abs() < _dec_lit(Decimal(10) ** 18)
+        return pl.when(fits).then(rounded.cast(pl.Int64, strict=False))
+    if target.kind == "float":
+        return v.cast(pl.Float64)
+    return v.cast(pl.Datetime("us") if target.kind == "timestamp" else pl.Date)
+
+
+def _type_cast(op: TypeCast, values: Exprs, types: list[DType]) -> Exprs:
+    return [_cast_one(v, t, op.target) for v, t in zip(values, types, strict=True)]
+
+
+TRANSFORMS: dict[type[OpBase], Transform] = {
+    Trim: _trim,
+    Case: _letter_case,
+    CollapseWhitespace: _collapse,
+    RegexExtract: _regex_extract,
+    RegexSplit: _split,
+    Concat: _concat,
+    MapDict: _map_dict,
+    UnitConvert: _unit_convert,
+    DateParse: _date_parse,
+    DateFormat: _date_format,
+    TypeCast: _type_cast,
+    SafeMath: _safe_math,
+}
+
+
+def compile_polars(pipeline: Pipeline) -> pl.Expr:
+    """The pipeline's output as one Polars expression, aliased to the output column."""
+    pl = _pl()
+    flow = value_types(pipeline)
+    values: Exprs = [pl.col(i.name) for i in pipeline.inputs]
+    for i, op in enumerate(pipeline.ops):
+        values = TRANSFORMS[type(op)](op, values, list(flow[i]))
+    if len(values) != 1:
+        raise ValueError("a validated pipeline ends with one column")
+    expr: pl.Expr = values[0].alias(pipeline.output)
+    return expr

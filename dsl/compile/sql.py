@@ -1,0 +1,436 @@
+"""Compile a pipeline to a SQL expression (an ``sqlglot.exp`` tree) for one dialect.
+
+``TRANSFORMS`` maps each op class to the function that compiles it; a test asserts every op has
+an entry. Each function takes the op, the current value (one expression per column) and the
+dialect, and returns the new value. Identifiers are always quoted; nothing is pasted as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from dsl.compile.dialects import DIALECTS, Dialect, DialectName, fn, lit, num, op2
+from dsl.compile.shapes import (
+    BOOL_FALSE,
+    BOOL_TRUE,
+    WHITESPACE,
+    date_shape,
+    decimal_shape,
+    decimal_truncate,
+    float_shape,
+    integer_shape,
+)
+from dsl.ops import (
+    Case,
+    CollapseWhitespace,
+    Concat,
+    DateFormat,
+    DateParse,
+    MapDict,
+    OpBase,
+    RegexExtract,
+    RegexSplit,
+    SafeMath,
+    Trim,
+    TypeCast,
+    UnitConvert,
+)
+from dsl.ops.temporal import tokenize
+from dsl.pipeline import Pipeline, value_types
+from dsl.regex import parse_regex
+from dsl.types import DType
+from dsl.units import conversion
+
+__all__ = ["TRANSFORMS", "compile_sql", "select_sql"]
+
+Values = list[exp.Expression]
+Transform = Callable[[Any, Values, list[DType], Dialect], Values]
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UPPER = _LOWER.upper()
+_COLLAPSE = parse_regex(r"\s+")  # \s is the DSL whitespace: ASCII only
+
+
+def _each(values: Values, f: Callable[[exp.Expression], exp.Expression]) -> Values:
+    return [f(v) for v in values]
+
+
+def _case(
+    when: exp.Expression, then: exp.Expression, default: exp.Expression | None = None
+) -> exp.Expression:
+    return exp.Case(ifs=[exp.If(this=when, true=then)], default=default)
+
+
+def _is_null(v: exp.Expression) -> exp.Expression:
+    return exp.Is(this=v, expression=exp.Null())
+
+
+def _trim(op: Trim, values: Values, types: list[DType], d: Dialect) -> Values:
+    return _each(values, lambda v: d.trim(v, WHITESPACE, op.side, "trim"))
+
+
+def _letter_case(op: Case, values: Values, types: list[DType], d: Dialect) -> Values:
+    src, dst = (_LOWER, _UPPER) if op.to == "upper" else (_UPPER, _LOWER)
+    return _each(values, lambda v: d.translate(v, src, dst))
+
+
+def _collapse(op: CollapseWhitespace, values: Values, types: list[DType], d: Dialect) -> Values:
+    return _each(
+        values, lambda v: d.replace_all(v, _COLLAPSE, " ", "collapse_whitespace", internal=True)
+    )
+
+
+def _extract(op: RegexExtract, values: Values, types: list[DType], d: Dialect) -> Values:
+    regex = parse_regex(op.pattern)
+    return _each(values, lambda v: d.extract(v, regex, op.group, "regex_extract"))
+
+
+def _split(op: RegexSplit, values: Values, types: list[DType], d: Dialect) -> Values:
+    regex = parse_regex(op.pattern)
+    return _each(values, lambda v: d.split_part(v, regex, op.index, "regex_split"))
+
+
+def _concat(op: Concat, values: Values, types: list[DType], d: Dialect) -> Values:
+    sep = lit(op.separator)
+    if not op.skip_nulls:
+        parts: Values = []
+        for v in values:
+            parts += [sep, v] if parts else [v]
+        return [d.concat(parts)]
+    # Skip NULL columns: each column brings its separator; the first separator is cut off.
+    pieces = [exp.Coalesce(this=d.concat([sep, v]), expressions=[lit("")]) for v in values]
+    joined = d.concat(pieces)
+    cut = fn("substr", joined, num(len(op.separator) + 1)) if op.separator else joined
+    all_null = exp.and_(*[_is_null(v) for v in values])
+    return [_case(all_null, exp.Null(), cut)]
+
+
+def _map_dict(op: MapDict, values: Values, types: list[DType], d: Dialect) -> Values:
+    def one(v: exp.Expression) -> exp.Expression:
+        ifs = [exp.If(this=d.equals_exactly(v, k), true=lit(val)) for k, val in op.mapping.items()]
+        default: exp.Expression = (
+            v if op.keep_unmapped else (lit(op.default) if op.default is not None else exp.Null())
+        )
+        return _case(_is_null(v), exp.Null(), exp.Case(ifs=ifs, default=default))
+
+    return _each(values, one)
+
+
+def _lit_type(value: Decimal) -> DType:
+    """The smallest decimal(p, s) that holds ``value`` exactly."""
+    text = format(value, "f")
+    digits = text.lstrip("-").replace(".", "").lstrip("0") or "0"
+    scale = len(text.split(".")[1]) if "." in text else 0
+    return DType("decimal", max(len(digits), scale + 1), scale)
+
+
+def _decimal_lit(value: Decimal) -> exp.Expression:
+    t = _lit_type(value)
+    return exp.Cast(
+        this=num(format(value, "f")), to=exp.DataType.build(f"DECIMAL({t.precision}, {t.scale})")
+    )
+
+
+def _dtype_of(dtype: DType) -> DType:
+    """Integers enter decimal arithmetic as decimal(19, 0)."""
+    return DType("decimal", 19, 0) if dtype.kind == "integer" else dtype
+
+
+def _round_checked(value: exp.Expression, scale: int, d: Dialect, op: str) -> exp.Expression:
+    """ROUND half away from zero to ``scale``; NULL when it overflows decimal(38, scale)."""
+    rounded = exp.Round(this=value, decimals=num(scale))
+    limit = _decimal_lit(Decimal(10) ** (37 - scale))
+    fits = op2(exp.LT, exp.Abs(this=rounded), limit)
+    return _case(fits, d.cast(rounded, d.decimal_type(38, scale, op)))
+
+
+def _as_decimal(v: exp.Expression, dtype: DType, d: Dialect, op: str) -> exp.Expression:
+    if dtype.kind == "integer":
+        return d.cast(v, d.decimal_type(19, 0, op))
+    return v
+
+
+def _unit_convert(op: UnitConvert, values: Values, types: list[DType], d: Dialect) -> Values:
+    c = conversion(op.from_unit, op.to_unit)
+    factor = _lit_type(c.a)
+    out = []
+    for v, t in zip(values, types, strict=True):
+        x_type = _dtype_of(t)
+        x = d.widen(
+            _as_decimal(v, t, d, "unit_convert"),
+            x_type.precision,
+            x_type.scale,
+            factor.precision,
+            "unit_convert",
+        )
+        x = op2(exp.Mul, x, _decimal_lit(c.a))
+        if c.b:
+            x = op2(exp.Add, x, _decimal_lit(c.b))
+        out.append(_round_checked(x, op.scale, d, "unit_convert"))
+    return out
+
+
+def _safe_math(op: SafeMath, values: Values, types: list[DType], d: Dialect) -> Values:
+    operands = [_as_decimal(v, t, d, "safe_math") for v, t in zip(values, types, strict=True)]
+    kinds = [_dtype_of(t) for t in types]
+    if op.operand is not None:
+        operands.append(_decimal_lit(op.operand))
+        kinds.append(_lit_type(op.operand))
+    if op.operator == "mul":
+        operands[0] = d.widen(
+            operands[0], kinds[0].precision, kinds[0].scale, kinds[1].precision, "safe_math"
+        )
+    if op.nulls == "zero":
+        operands = [exp.Coalesce(this=v, expressions=[num(0)]) for v in operands]
+    a, b = operands
+    if op.operator == "div":
+        k = op.max_scale(types)
+        a = d.widen(a, kinds[0].precision, kinds[0].scale, k + 1, "safe_math")
+        b = d.widen(b, kinds[1].precision, kinds[1].scale, k + 1, "safe_math")
+        return [_divide(a, b, op.scale, k, d)]
+    node = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[op.operator]
+    return [_round_checked(node(this=a, expression=b), op.scale, d, "safe_math")]
+
+
+def _divide(a: exp.Expression, b: exp.Expression, scale: int, k: int, d: Dialect) -> exp.Expression:
+    """a / b rounded half away from zero at ``scale``, exactly: scaled-integer arithmetic.
+
+    With A = a * 10^k and B = b * 10^k (k the larger scale of the two, so both are integers), the
+    quotient scaled by 10^scale is N / D with N = |A| * 10^scale and D = |B|, rounded as
+    floor((2N + D) / 2D); the sign is applied afterwards. Division by zero gives NULL.
+    """
+    d.need("exact division needs 128-bit integers", d.name in ("postgres", "duckdb"), "safe_math")
+    big = "HUGEINT" if d.name == "duckdb" else "NUMERIC(76, 0)"
+    scale_k = _decimal_lit(Decimal(10) ** k)
+
+    def scaled(v: exp.Expression) -> exp.Expression:
+        return d.cast(exp.Abs(this=op2(exp.Mul, v, scale_k)), big)
+
+    n = op2(exp.Mul, scaled(a), d.cast(num(10**scale), big))
+    den = scaled(b)
+    two = d.cast(num(2), big)
+    numerator = op2(exp.Add, op2(exp.Mul, two, n), den)
+    if d.name == "postgres":  # div() truncates; both operands are non-negative, so it floors
+        q = fn("div", numerator, op2(exp.Mul, two, den))
+    else:
+        q = op2(exp.IntDiv, numerator, op2(exp.Mul, two, den))
+    sign = op2(exp.Mul, fn("sign", a), fn("sign", b))
+    # Multiply by 10^-scale (exact) rather than divide: engines give division their own scale.
+    value = op2(
+        exp.Mul,
+        d.cast(op2(exp.Mul, q, sign), d.decimal_type(38, 0, "safe_math")),
+        _decimal_lit(Decimal(1).scaleb(-scale)),
+    )
+    zero = op2(exp.EQ, b, num(0))
+    return _case(
+        op2(exp.Or, zero, _is_null(b)), exp.Null(), _round_checked(value, scale, d, "safe_math")
+    )
+
+
+# ---- dates --------------------------------------------------------------------------------
+
+
+def _int(v: exp.Expression, d: Dialect) -> exp.Expression:
+    """A date field as a 32-bit integer (PostgreSQL's make_date takes nothing wider)."""
+    return d.cast(v, "INT")
+
+
+def _between(v: exp.Expression, low: int, high: exp.Expression | int) -> exp.Expression:
+    top = num(high) if isinstance(high, int) else high
+    return exp.and_(op2(exp.GTE, v, num(low)), op2(exp.LTE, v, top))
+
+
+def _days_in_month(y: exp.Expression, m: exp.Expression) -> exp.Expression:
+    def mod(a: exp.Expression, n: int) -> exp.Expression:
+        return op2(exp.Mod, a, num(n))
+
+    leap = exp.and_(
+        op2(exp.EQ, mod(y, 4), num(0)),
+        exp.or_(op2(exp.NEQ, mod(y, 100), num(0)), op2(exp.EQ, mod(y, 400), num(0))),
+    )
+    return exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.In(this=m, expressions=[num(x) for x in (1, 3, 5, 7, 8, 10, 12)]),
+                true=num(31),
+            ),
+            exp.If(this=exp.In(this=m, expressions=[num(x) for x in (4, 6, 9, 11)]), true=num(30)),
+            exp.If(this=leap, true=num(29)),
+        ],
+        default=num(28),
+    )
+
+
+def _parse_one(v: exp.Expression, fmt: str, to: str, d: Dialect) -> exp.Expression:
+    shape = date_shape(fmt)
+    field = {
+        k: _int(d.extract(v, shape.regex, g, "date_parse"), d) for k, g in shape.fields.items()
+    }
+    if "y" in field:
+        yy = field["y"]
+        y = _case(
+            op2(exp.LTE, yy, num(68)), op2(exp.Add, yy, num(2000)), op2(exp.Add, yy, num(1900))
+        )
+    else:
+        y = field["Y"]
+    m, day = field["m"], field["d"]
+    checks = [
+        _between(y, 1, 9999),
+        _between(m, 1, 12),
+        _between(day, 1, _days_in_month(y, m)),
+    ]
+    hms = [field.get("H", num(0)), field.get("M", num(0)), field.get("S", num(0))]
+    checks += [_between(hms[0], 0, 23), _between(hms[1], 0, 59), _between(hms[2], 0, 59)]
+    valid = exp.and_(d.matches(v, shape.regex, "date_parse", internal=True), *checks)
+    # Guarded values: engines may evaluate make_date before CASE filters the row.
+    safe = [_case(valid, part, num(1)) for part in (y, m, day, *hms)]
+    built = (
+        d.make_date(safe[0], safe[1], safe[2], "date_parse")
+        if to == "date"
+        else d.make_timestamp(safe, "date_parse")
+    )
+    return _case(valid, built)
+
+
+def _date_parse(op: DateParse, values: Values, types: list[DType], d: Dialect) -> Values:
+    def one(v: exp.Expression) -> exp.Expression:
+        parsed = [_parse_one(v, fmt, op.to, d) for fmt in op.formats]
+        return (
+            parsed[0] if len(parsed) == 1 else exp.Coalesce(this=parsed[0], expressions=parsed[1:])
+        )
+
+    return _each(values, one)
+
+
+_PARTS = {"Y": ("YEAR", 4), "y": ("YEAR", 2), "m": ("MONTH", 2), "d": ("DAY", 2)}
+_PARTS.update({"H": ("HOUR", 2), "M": ("MINUTE", 2), "S": ("SECOND", 2)})
+
+
+def _date_format(op: DateFormat, values: Values, types: list[DType], d: Dialect) -> Values:
+    def one(v: exp.Expression) -> exp.Expression:
+        parts: Values = []
+        for kind, text in tokenize(op.format):
+            if kind == "literal":
+                parts.append(lit(text))
+                continue
+            unit, width = _PARTS[text]
+            value = d.date_part(unit, v)
+            if text == "y":
+                value = op2(exp.Mod, value, num(100))
+            parts.append(d.lpad(d.cast(value, d.text()), width))
+        return d.concat(parts) if len(parts) > 1 else parts[0]
+
+    return _each(values, one)
+
+
+# ---- casts --------------------------------------------------------------------------------
+
+
+def _cast_from_string(v: exp.Expression, target: DType, d: Dialect) -> exp.Expression:
+    op = "type_cast"
+    if target.kind == "string":
+        return v
+    if target.kind == "integer":
+        return _case(d.matches(v, integer_shape(), op, internal=True), d.cast(v, d.integer_type()))
+    if target.kind == "float":
+        return _case(d.matches(v, float_shape(), op, internal=True), d.cast(v, "DOUBLE"))
+    if target.kind == "decimal":
+        kept = d.extract(v, decimal_truncate(target.scale), 0, op, internal=True)
+        wide = d.cast(kept, d.decimal_type(38, target.scale + 1, op))
+        shape = d.matches(v, decimal_shape(target.scale), op, internal=True)
+        return _case(shape, _to_decimal(wide, target, d))
+    if target.kind == "boolean":
+        low = d.translate(v, _UPPER, _LOWER)
+        return exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.In(this=low, expressions=[lit(x) for x in BOOL_TRUE]), true=exp.true()
+                ),
+                exp.If(
+                    this=exp.In(this=low, expressions=[lit(x) for x in BOOL_FALSE]),
+                    true=exp.false(),
+                ),
+            ]
+        )
+    formats = ["%Y-%m-%d"] if target.kind == "date" else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+    return _date_parse(DateParse(formats=formats, to=target.kind), [v], [DType("string")], d)[0]  # type: ignore[arg-type]
+
+
+def _to_decimal(v: exp.Expression, target: DType, d: Dialect) -> exp.Expression:
+    rounded = exp.Round(this=v, decimals=num(target.scale))
+    limit = _decimal_lit(Decimal(10) ** (target.precision - target.scale))
+    fits = op2(exp.LT, exp.Abs(this=rounded), limit)
+    return _case(fits, d.cast(rounded, d.decimal_type(target.precision, target.scale, "type_cast")))
+
+
+def _cast_one(v: exp.Expression, source: DType, target: DType, d: Dialect) -> exp.Expression:
+    if source.kind == "string":
+        return _cast_from_string(v, target, d)
+    if target.kind == "string":
+        if source.kind == "boolean":
+            return _case(_is_null(v), exp.Null(), _case(v, lit("true"), lit("false")))
+        return d.cast(v, d.text())
+    if target.kind == "decimal":
+        return _to_decimal(_as_decimal(v, source, d, "type_cast"), target, d)
+    if target.kind == "integer":
+        if source.kind == "integer":
+            return v
+        rounded = exp.Round(this=v, decimals=num(0))
+        fits = op2(exp.LT, exp.Abs(this=rounded), _decimal_lit(Decimal(10) ** 18))
+        return _case(fits, d.cast(rounded, d.integer_type()))
+    if target.kind == "float":
+        return d.cast(v, "DOUBLE")
+    return d.cast(v, "TIMESTAMP" if target.kind == "timestamp" else "DATE")
+
+
+def _type_cast(op: TypeCast, values: Values, types: list[DType], d: Dialect) -> Values:
+    return [_cast_one(v, t, op.target, d) for v, t in zip(values, types, strict=True)]
+
+
+TRANSFORMS: dict[type[OpBase], Transform] = {
+    Trim: _trim,
+    Case: _letter_case,
+    CollapseWhitespace: _collapse,
+    RegexExtract: _extract,
+    RegexSplit: _split,
+    Concat: _concat,
+    MapDict: _map_dict,
+    UnitConvert: _unit_convert,
+    DateParse: _date_parse,
+    DateFormat: _date_format,
+    TypeCast: _type_cast,
+    SafeMath: _safe_math,
+}
+
+_NEEDS_STANDARD_ONLY = (Trim, Case, Concat, MapDict)
+
+
+def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expression:
+    """The pipeline's output as one SQL expression over its quoted input columns.
+
+    Raises:
+        NotExpressible: an op has no exact form in ``dialect`` (run the pipeline in Polars).
+    """
+    d = DIALECTS[dialect]
+    flow = value_types(pipeline)
+    values: Values = [exp.column(i.name, quoted=True) for i in pipeline.inputs]
+    for i, op in enumerate(pipeline.ops):
+        if not d.executed and not isinstance(op, _NEEDS_STANDARD_ONLY):
+            raise NotExpressible(op.tag(), dialect, "not verified on a real engine")
+        values = TRANSFORMS[type(op)](op, values, list(flow[i]), d)
+    if len(values) != 1:
+        raise ValueError("a validated pipeline ends with one column")
+    return values[0]
+
+
+def select_sql(pipeline: Pipeline, dialect: DialectName, table: str) -> str:
+    """``SELECT <pipeline> AS "<output>" FROM "<table>"`` as text, for previews and execution."""
+    expression = compile_sql(pipeline, dialect)
+    select = exp.select(exp.alias_(expression, pipeline.output, quoted=True)).from_(
+        exp.Table(this=exp.to_identifier(table, quoted=True))
+    )
+    return select.sql(dialect=dialect)
