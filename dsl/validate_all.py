@@ -45,7 +45,7 @@ def _sql_type(dtype: DType, dialect: str) -> str:
     if dtype.kind == "decimal":
         return "TEXT" if dialect == "sqlite" else f"DECIMAL({dtype.precision}, {dtype.scale})"
     return {
-        "string": "TEXT",
+        "string": "LONGTEXT" if dialect == "mysql" else "TEXT",  # MariaDB's TEXT stops at 64 KB
         "integer": "BIGINT",
         "float": "DOUBLE PRECISION" if dialect == "postgres" else "DOUBLE",
         "boolean": "BOOLEAN",
@@ -78,7 +78,7 @@ def normalize(value: Any, dtype: DType) -> Any:
 def run_polars(pipeline: Pipeline, rows: Sequence[dict[str, Any]]) -> list[Any]:
     import polars as pl
 
-    schema = {}
+    schema: dict[str, Any] = {}
     for column in pipeline.inputs:
         t = parse_type(column.type)
         schema[column.name] = {
@@ -98,33 +98,37 @@ def run_sql(
     pipeline: Pipeline, rows: Sequence[dict[str, Any]], dialect: DialectName, connection: Any
 ) -> list[Any]:
     """Load ``rows`` into a temporary table over a DB-API ``connection`` and run the pipeline."""
-    table = f"dsl_{uuid.uuid4().hex[:12]}"
+
+    def q(name: str) -> str:  # quoted and escaped by sqlglot, never pasted raw
+        return exp.to_identifier(name, quoted=True).sql(dialect=dialect)
+
+    table_name = f"dsl_{uuid.uuid4().hex[:12]}"
+    table = q(table_name)
     names = [c.name for c in pipeline.inputs]
-    quote = "`" if dialect == "mysql" else '"'
     cols = ", ".join(
-        f"{quote}{c.name}{quote} {_sql_type(parse_type(c.type), dialect)}" for c in pipeline.inputs
+        f"{q(c.name)} {_sql_type(parse_type(c.type), dialect)}" for c in pipeline.inputs
     )
-    order = f"{quote}_row{quote}"
+    order = q("_row")
     temp = "TEMPORARY " if dialect != "duckdb" else "TEMP "
     cursor = connection.cursor()
     # Raising NotExpressible before anything is created keeps the connection clean.
     compile_sql(pipeline, dialect)
-    cursor.execute(f"CREATE {temp}TABLE {quote}{table}{quote} ({order} INTEGER, {cols})")
+    cursor.execute(f"CREATE {temp}TABLE {table} ({order} INTEGER, {cols})")
     marker = "?" if dialect in ("duckdb", "sqlite") else "%s"
     placeholders = ", ".join([marker] * (len(names) + 1))
-    insert = f"INSERT INTO {quote}{table}{quote} VALUES ({placeholders})"
+    insert = f"INSERT INTO {table} VALUES ({placeholders})"
     cursor.executemany(insert, [[i, *[r.get(n) for n in names]] for i, r in enumerate(rows)])
     expression = compile_sql(pipeline, dialect)
     query = (
         exp.select(exp.alias_(expression, "out", quoted=True))
-        .from_(exp.Table(this=exp.to_identifier(table, quoted=True)))
+        .from_(exp.Table(this=exp.to_identifier(table_name, quoted=True)))
         .order_by(exp.column("_row", quoted=True))
     )
     try:
         cursor.execute(query.sql(dialect=dialect))
         return [row[0] for row in cursor.fetchall()]
     finally:
-        cursor.execute(f"DROP TABLE {quote}{table}{quote}")
+        cursor.execute(f"DROP TABLE {table}")
 
 
 def validate_all(

@@ -12,6 +12,7 @@ never executed here, and every other op raises NotExpressible for them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,30 +26,30 @@ __all__ = ["Dialect", "DIALECTS", "DialectName", "fn", "lit", "num", "op2"]
 DialectName = Literal["postgres", "duckdb", "mysql", "sqlite", "snowflake", "bigquery"]
 
 
-def fn(name: str, *args: exp.Expression) -> exp.Expression:
+def fn(name: str, *args: exp.Expr) -> exp.Expr:
     """A function call spelled exactly ``name``."""
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def lit(text: str) -> exp.Expression:
+def lit(text: str) -> exp.Expr:
     return exp.Literal.string(text)
 
 
-def num(value: int | str) -> exp.Expression:
+def num(value: int | str) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def op2(node: type[exp.Binary], a: exp.Expression, b: exp.Expression) -> exp.Expression:
+def op2(node: type[exp.Binary], a: exp.Expr, b: exp.Expr) -> exp.Expr:
     """A binary node with its operands parenthesized where needed: sqlglot prints trees as they
     are built and adds no parentheses of its own."""
 
-    def wrap(e: exp.Expression) -> exp.Expression:
+    def wrap(e: exp.Expr) -> exp.Expr:
         return exp.Paren(this=e) if isinstance(e, (exp.Binary, exp.Connector, exp.Not)) else e
 
     return node(this=wrap(a), expression=wrap(b))
 
 
-def _chars_literal(chars: str) -> exp.Expression:
+def _chars_literal(chars: str) -> exp.Expr:
     return lit(chars)
 
 
@@ -65,7 +66,7 @@ class Dialect:
         if not ok:
             raise NotExpressible(op, self.name, what)
 
-    def pattern(self, regex: Regex, op: str, *, internal: bool = False) -> exp.Expression:
+    def pattern(self, regex: Regex, op: str, *, internal: bool = False) -> exp.Expr:
         """``regex`` as a string literal in this engine's flavour.
 
         MariaDB's PCRE2 searches by trying every start position with a backtracking matcher:
@@ -85,9 +86,7 @@ class Dialect:
 
     # ---- regexes ---------------------------------------------------------------------------
 
-    def matches(
-        self, s: exp.Expression, regex: Regex, op: str, *, internal: bool = False
-    ) -> exp.Expression:
+    def matches(self, s: exp.Expr, regex: Regex, op: str, *, internal: bool = False) -> exp.Expr:
         """TRUE when ``regex`` matches somewhere in ``s`` (NULL for NULL)."""
         p = self.pattern(regex, op, internal=internal)
         if self.name == "postgres":
@@ -99,15 +98,15 @@ class Dialect:
         raise NotExpressible(op, self.name, "regex matching is not verified on this engine")
 
     def extract(
-        self, s: exp.Expression, regex: Regex, group: int, op: str, *, internal: bool = False
-    ) -> exp.Expression:
+        self, s: exp.Expr, regex: Regex, group: int, op: str, *, internal: bool = False
+    ) -> exp.Expr:
         """Group ``group`` of the leftmost match; NULL without a match; '' for a group that
         took no part."""
         p = self.pattern(regex, op, internal=internal)
         hit = self.matches(s, regex, op, internal=internal)
         if self.name == "postgres":
             if group == 0:
-                got: exp.Expression = fn("regexp_substr", s, p)
+                got: exp.Expr = fn("regexp_substr", s, p)
             else:
                 sub = fn("regexp_substr", s, p, num(1), num(1), lit(""), num(group))
                 got = exp.Coalesce(this=sub, expressions=[lit("")])
@@ -124,8 +123,8 @@ class Dialect:
         return exp.Case(ifs=[exp.If(this=hit, true=got)])
 
     def replace_all(
-        self, s: exp.Expression, regex: Regex, replacement: str, op: str, *, internal: bool = False
-    ) -> exp.Expression:
+        self, s: exp.Expr, regex: Regex, replacement: str, op: str, *, internal: bool = False
+    ) -> exp.Expr:
         p = self.pattern(regex, op, internal=internal)
         if self.name in ("postgres", "duckdb"):
             return fn("regexp_replace", s, p, lit(replacement), lit("g"))
@@ -133,7 +132,7 @@ class Dialect:
             return fn("REGEXP_REPLACE", s, p, lit(replacement))
         raise NotExpressible(op, self.name, "regex replacement is not verified on this engine")
 
-    def split_part(self, s: exp.Expression, regex: Regex, index: int, op: str) -> exp.Expression:
+    def split_part(self, s: exp.Expr, regex: Regex, index: int, op: str) -> exp.Expr:
         p = self.pattern(regex, op)
         if self.name == "postgres":
             array = exp.Paren(this=fn("regexp_split_to_array", s, p))
@@ -144,7 +143,7 @@ class Dialect:
 
     # ---- strings ---------------------------------------------------------------------------
 
-    def trim(self, s: exp.Expression, chars: str, side: str, op: str) -> exp.Expression:
+    def trim(self, s: exp.Expr, chars: str, side: str, op: str) -> exp.Expr:
         if self.name == "mysql":
             # Only ^-anchored patterns (linear in PCRE2): the right end is trimmed reversed.
             leading = lit("(?-i)^[" + "".join(_pcre_char(c) for c in chars) + "]+")
@@ -160,7 +159,7 @@ class Dialect:
             name["both"] = "trim"
         return fn(name[side], s, _chars_literal(chars))
 
-    def translate(self, s: exp.Expression, source: str, target: str) -> exp.Expression:
+    def translate(self, s: exp.Expr, source: str, target: str) -> exp.Expr:
         if self.name == "mysql":  # no TRANSLATE; REPLACE is case-sensitive whatever the collation
             out = s
             for a, b in zip(source, target, strict=True):
@@ -170,7 +169,7 @@ class Dialect:
             return fn("upper" if source.islower() else "lower", s)
         return fn("translate", s, lit(source), lit(target))
 
-    def concat(self, parts: list[exp.Expression]) -> exp.Expression:
+    def concat(self, parts: Sequence[exp.Expr]) -> exp.Expr:
         """Concatenation that is NULL when any part is NULL."""
         if self.name == "mysql":
             return fn("CONCAT", *parts)
@@ -179,28 +178,28 @@ class Dialect:
             out = exp.DPipe(this=out, expression=part, safe=True)
         return out
 
-    def equals_exactly(self, s: exp.Expression, value: str) -> exp.Expression:
+    def equals_exactly(self, s: exp.Expr, value: str) -> exp.Expr:
         """Byte-for-byte equality (MariaDB's default collations ignore case and accents)."""
         if self.name == "mysql":
             binary = exp.DataType.build("BINARY", dialect="mysql")
             return op2(exp.EQ, exp.Cast(this=s, to=binary), exp.Cast(this=lit(value), to=binary))
         return op2(exp.EQ, s, lit(value))
 
-    def lpad(self, s: exp.Expression, width: int) -> exp.Expression:
+    def lpad(self, s: exp.Expr, width: int) -> exp.Expr:
         self.need("no lpad", self.name != "sqlite", "date_format")
         return fn("lpad", s, num(width), lit("0"))
 
     # ---- types -----------------------------------------------------------------------------
 
-    def cast(self, value: exp.Expression, sql_type: str) -> exp.Expression:
+    def cast(self, value: exp.Expr, sql_type: str) -> exp.Expr:
         to = exp.DataType.build(sql_type)
         if self.name == "duckdb":  # DuckDB may fold a guarded CAST of a constant and raise
             return exp.TryCast(this=value, to=to)
         return exp.Cast(this=value, to=to)
 
     def widen(
-        self, v: exp.Expression, precision: int, scale: int, other_precision: int, op: str
-    ) -> exp.Expression:
+        self, v: exp.Expr, precision: int, scale: int, other_precision: int, op: str
+    ) -> exp.Expr:
         """Make ``v`` (a decimal of ``precision, scale``) safe to multiply by a decimal of
         ``other_precision`` digits. DuckDB multiplies in the physical width of its inputs and
         raises on overflow, so it gets the full 38 digits; other engines need nothing."""
@@ -219,33 +218,35 @@ class Dialect:
     def integer_type(self) -> str:
         return "BIGINT"  # sqlglot writes SIGNED for MariaDB
 
-    def make_date(
-        self, y: exp.Expression, m: exp.Expression, d: exp.Expression, op: str
-    ) -> exp.Expression:
+    def make_date(self, y: exp.Expr, m: exp.Expr, d: exp.Expr, op: str) -> exp.Expr:
         if self.name in ("postgres", "duckdb"):
             return fn("make_date", y, m, d)
         if self.name == "mysql":
             text = fn(
-                "CONCAT", fn("LPAD", y, num(4), lit("0")), lit("-"), fn("LPAD", m, num(2), lit("0")),
-                lit("-"), fn("LPAD", d, num(2), lit("0")),
-            )  # fmt: skip
+                "CONCAT",
+                fn("LPAD", y, num(4), lit("0")),
+                lit("-"),
+                fn("LPAD", m, num(2), lit("0")),
+                lit("-"),
+                fn("LPAD", d, num(2), lit("0")),
+            )
             return exp.Cast(this=text, to=exp.DataType.build("DATE"))
         raise NotExpressible(op, self.name, "dates are not verified on this engine")
 
-    def make_timestamp(self, parts: list[exp.Expression], op: str) -> exp.Expression:
+    def make_timestamp(self, parts: list[exp.Expr], op: str) -> exp.Expr:
         y, m, d, hh, mi, ss = parts
         if self.name in ("postgres", "duckdb"):
             seconds = exp.Cast(this=ss, to=exp.DataType.build("DOUBLE"))
             return fn("make_timestamp", y, m, d, hh, mi, seconds)
         if self.name == "mysql":
-            pieces: list[exp.Expression] = []
+            pieces: list[exp.Expr] = []
             for value, width, sep in ((y, 4, "-"), (m, 2, "-"), (d, 2, " "), (hh, 2, ":")):
                 pieces += [fn("LPAD", value, num(width), lit("0")), lit(sep)]
             pieces += [fn("LPAD", mi, num(2), lit("0")), lit(":"), fn("LPAD", ss, num(2), lit("0"))]
             return exp.Cast(this=fn("CONCAT", *pieces), to=exp.DataType.build("DATETIME"))
         raise NotExpressible(op, self.name, "timestamps are not verified on this engine")
 
-    def date_part(self, unit: str, value: exp.Expression) -> exp.Expression:
+    def date_part(self, unit: str, value: exp.Expr) -> exp.Expr:
         extracted = exp.Extract(this=exp.var(unit), expression=value)
         return exp.Cast(this=extracted, to=exp.DataType.build(self.integer_type()))
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import polars as pl
 
 from dsl.compile.shapes import (
     BOOL_FALSE,
     BOOL_TRUE,
+    ISO_FORMATS,
     WHITESPACE,
     date_shape,
     decimal_shape,
@@ -42,22 +45,13 @@ from dsl.regex import Regex, emit, parse_regex
 from dsl.types import DType
 from dsl.units import conversion
 
-if TYPE_CHECKING:
-    import polars as pl
-
 __all__ = ["TRANSFORMS", "compile_polars"]
 
-Exprs = list["pl.Expr"]
+Exprs = list[pl.Expr]
 Transform = Callable[[Any, Exprs, list[DType]], Exprs]
 
 _LOWER = list("abcdefghijklmnopqrstuvwxyz")
 _UPPER = [c.upper() for c in _LOWER]
-
-
-def _pl() -> Any:
-    import polars
-
-    return polars
 
 
 def _rx(regex: Regex) -> str:
@@ -69,7 +63,6 @@ def _matches(v: pl.Expr, regex: Regex) -> pl.Expr:
 
 
 def _extract(v: pl.Expr, regex: Regex, group: int) -> pl.Expr:
-    pl = _pl()
     got = v.str.extract(_rx(regex), group).fill_null("")
     return pl.when(_matches(v, regex)).then(got).otherwise(None)
 
@@ -102,7 +95,6 @@ def _split(op: RegexSplit, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _concat(op: Concat, values: Exprs, types: list[DType]) -> Exprs:
-    pl = _pl()
     joined = pl.concat_str(values, separator=op.separator, ignore_nulls=op.skip_nulls)
     if op.skip_nulls:
         all_null = pl.all_horizontal([v.is_null() for v in values])
@@ -111,7 +103,6 @@ def _concat(op: Concat, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _map_dict(op: MapDict, values: Exprs, types: list[DType]) -> Exprs:
-    pl = _pl()
     out = []
     for v in values:
         if op.keep_unmapped:
@@ -123,7 +114,6 @@ def _map_dict(op: MapDict, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _dec_lit(value: Decimal) -> pl.Expr:
-    pl = _pl()
     text = format(value, "f")
     scale = len(text.split(".")[1]) if "." in text else 0
     return pl.lit(Decimal(text), dtype=pl.Decimal(38, scale))
@@ -137,19 +127,16 @@ def _scale_of(value: Decimal) -> int:
 def _times(a: pl.Expr, a_scale: int, b: pl.Expr, b_scale: int) -> pl.Expr:
     """Exact decimal product. Polars rounds a product to the larger operand scale (12.345 *
     -0.005 gives -0.062), so the left operand first takes the scale of the exact product."""
-    pl = _pl()
     return a.cast(pl.Decimal(38, a_scale + b_scale), strict=False) * b
 
 
 def _as_decimal(v: pl.Expr, dtype: DType) -> pl.Expr:
-    pl = _pl()
     if dtype.kind == "integer":
         return v.cast(pl.Decimal(38, 0))
     return v
 
 
 def _round_checked(v: pl.Expr, scale: int) -> pl.Expr:
-    pl = _pl()
     rounded = v.round(scale, mode="half_away_from_zero")
     fits = rounded.abs() < _dec_lit(Decimal(10) ** (37 - scale))
     return pl.when(fits).then(rounded.cast(pl.Decimal(38, scale), strict=False)).otherwise(None)
@@ -167,7 +154,6 @@ def _unit_convert(op: UnitConvert, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
-    pl = _pl()
     operands = [_as_decimal(v, t) for v, t in zip(values, types, strict=True)]
     scales = [t.scale for t in types]
     if op.operand is not None:
@@ -206,7 +192,6 @@ def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
-    pl = _pl()
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     return (
         pl.when(m.is_in([1, 3, 5, 7, 8, 10, 12]))
@@ -220,7 +205,6 @@ def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
 
 
 def _parse_one(v: pl.Expr, fmt: str, to: str) -> pl.Expr:
-    pl = _pl()
     shape = date_shape(fmt)
     groups = v.str.extract_groups(_rx(shape.regex))
     field = {k: groups.struct[g - 1].cast(pl.Int64, strict=False) for k, g in shape.fields.items()}
@@ -247,12 +231,10 @@ def _parse_one(v: pl.Expr, fmt: str, to: str) -> pl.Expr:
 
 
 def _date_parse(op: DateParse, values: Exprs, types: list[DType]) -> Exprs:
-    pl = _pl()
     return [pl.coalesce([_parse_one(v, fmt, op.to) for fmt in op.formats]) for v in values]
 
 
 def _date_format(op: DateFormat, values: Exprs, types: list[DType]) -> Exprs:
-    pl = _pl()
     out = []
     for v in values:
         parts = []
@@ -272,7 +254,6 @@ def _date_format(op: DateFormat, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _to_decimal(v: pl.Expr, target: DType) -> pl.Expr:
-    pl = _pl()
     rounded = v.round(target.scale, mode="half_away_from_zero")
     limit = _dec_lit(Decimal(10) ** (target.precision - target.scale))
     fits = rounded.abs() < limit
@@ -281,7 +262,6 @@ def _to_decimal(v: pl.Expr, target: DType) -> pl.Expr:
 
 
 def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
-    pl = _pl()
     if target.kind == "string":
         return v
     if target.kind == "integer":
@@ -295,12 +275,10 @@ def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
     if target.kind == "boolean":
         low = v.str.replace_many(_UPPER, _LOWER)
         return pl.when(low.is_in(BOOL_TRUE)).then(True).when(low.is_in(BOOL_FALSE)).then(False)
-    formats = ["%Y-%m-%d"] if target.kind == "date" else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-    return pl.coalesce([_parse_one(v, fmt, target.kind) for fmt in formats])
+    return pl.coalesce([_parse_one(v, fmt, target.kind) for fmt in ISO_FORMATS[target.kind]])
 
 
 def _cast_one(v: pl.Expr, source: DType, target: DType) -> pl.Expr:
-    pl = _pl()
     if source.kind == "string":
         return _from_string(v, target)
     if target.kind == "string":
@@ -342,7 +320,6 @@ TRANSFORMS: dict[type[OpBase], Transform] = {
 
 def compile_polars(pipeline: Pipeline) -> pl.Expr:
     """The pipeline's output as one Polars expression, aliased to the output column."""
-    pl = _pl()
     flow = value_types(pipeline)
     values: Exprs = [pl.col(i.name) for i in pipeline.inputs]
     for i, op in enumerate(pipeline.ops):

@@ -10,6 +10,7 @@ from dsl.regex import Regex, parse_regex
 
 __all__ = [
     "WHITESPACE",
+    "ISO_FORMATS",
     "DateShape",
     "date_shape",
     "integer_shape",
@@ -22,6 +23,8 @@ __all__ = [
 
 #: The DSL's whitespace: space, \t, \n, \v, \f, \r (ASCII only; see dsl.ops.string).
 WHITESPACE = " \t\n\v\f\r"
+#: What ``type_cast`` reads as a date or timestamp (other shapes: ``date_parse``).
+ISO_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]}
 BOOL_TRUE = ("true", "t", "yes", "y", "1")
 BOOL_FALSE = ("false", "f", "no", "n", "0")
 
@@ -49,7 +52,8 @@ def date_shape(fmt: str) -> DateShape:
         '^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$'
     """
     parts = tokenize(fmt)
-    pieces, fields = [], {}
+    pieces: list[str] = []
+    fields: dict[str, int] = {}
     for i, (kind, text) in enumerate(parts):
         if kind == "literal":
             pieces.append("".join("\\" + c if not c.isalnum() and c != " " else c for c in text))

@@ -17,6 +17,7 @@ from dsl.compile.dialects import DIALECTS, Dialect, DialectName, fn, lit, num, o
 from dsl.compile.shapes import (
     BOOL_FALSE,
     BOOL_TRUE,
+    ISO_FORMATS,
     WHITESPACE,
     date_shape,
     decimal_shape,
@@ -24,6 +25,7 @@ from dsl.compile.shapes import (
     float_shape,
     integer_shape,
 )
+from dsl.errors import NotExpressible
 from dsl.ops import (
     Case,
     CollapseWhitespace,
@@ -47,7 +49,7 @@ from dsl.units import conversion
 
 __all__ = ["TRANSFORMS", "compile_sql", "select_sql"]
 
-Values = list[exp.Expression]
+Values = list[exp.Expr]
 Transform = Callable[[Any, Values, list[DType], Dialect], Values]
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -55,17 +57,15 @@ _UPPER = _LOWER.upper()
 _COLLAPSE = parse_regex(r"\s+")  # \s is the DSL whitespace: ASCII only
 
 
-def _each(values: Values, f: Callable[[exp.Expression], exp.Expression]) -> Values:
+def _each(values: Values, f: Callable[[exp.Expr], exp.Expr]) -> Values:
     return [f(v) for v in values]
 
 
-def _case(
-    when: exp.Expression, then: exp.Expression, default: exp.Expression | None = None
-) -> exp.Expression:
+def _case(when: exp.Expr, then: exp.Expr, default: exp.Expr | None = None) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=when, true=then)], default=default)
 
 
-def _is_null(v: exp.Expression) -> exp.Expression:
+def _is_null(v: exp.Expr) -> exp.Expr:
     return exp.Is(this=v, expression=exp.Null())
 
 
@@ -110,9 +110,9 @@ def _concat(op: Concat, values: Values, types: list[DType], d: Dialect) -> Value
 
 
 def _map_dict(op: MapDict, values: Values, types: list[DType], d: Dialect) -> Values:
-    def one(v: exp.Expression) -> exp.Expression:
+    def one(v: exp.Expr) -> exp.Expr:
         ifs = [exp.If(this=d.equals_exactly(v, k), true=lit(val)) for k, val in op.mapping.items()]
-        default: exp.Expression = (
+        default: exp.Expr = (
             v if op.keep_unmapped else (lit(op.default) if op.default is not None else exp.Null())
         )
         return _case(_is_null(v), exp.Null(), exp.Case(ifs=ifs, default=default))
@@ -128,7 +128,7 @@ def _lit_type(value: Decimal) -> DType:
     return DType("decimal", max(len(digits), scale + 1), scale)
 
 
-def _decimal_lit(value: Decimal) -> exp.Expression:
+def _decimal_lit(value: Decimal) -> exp.Expr:
     t = _lit_type(value)
     return exp.Cast(
         this=num(format(value, "f")), to=exp.DataType.build(f"DECIMAL({t.precision}, {t.scale})")
@@ -140,7 +140,7 @@ def _dtype_of(dtype: DType) -> DType:
     return DType("decimal", 19, 0) if dtype.kind == "integer" else dtype
 
 
-def _round_checked(value: exp.Expression, scale: int, d: Dialect, op: str) -> exp.Expression:
+def _round_checked(value: exp.Expr, scale: int, d: Dialect, op: str) -> exp.Expr:
     """ROUND half away from zero to ``scale``; NULL when it overflows decimal(38, scale)."""
     rounded = exp.Round(this=value, decimals=num(scale))
     limit = _decimal_lit(Decimal(10) ** (37 - scale))
@@ -148,7 +148,7 @@ def _round_checked(value: exp.Expression, scale: int, d: Dialect, op: str) -> ex
     return _case(fits, d.cast(rounded, d.decimal_type(38, scale, op)))
 
 
-def _as_decimal(v: exp.Expression, dtype: DType, d: Dialect, op: str) -> exp.Expression:
+def _as_decimal(v: exp.Expr, dtype: DType, d: Dialect, op: str) -> exp.Expr:
     if dtype.kind == "integer":
         return d.cast(v, d.decimal_type(19, 0, op))
     return v
@@ -196,7 +196,7 @@ def _safe_math(op: SafeMath, values: Values, types: list[DType], d: Dialect) -> 
     return [_round_checked(node(this=a, expression=b), op.scale, d, "safe_math")]
 
 
-def _divide(a: exp.Expression, b: exp.Expression, scale: int, k: int, d: Dialect) -> exp.Expression:
+def _divide(a: exp.Expr, b: exp.Expr, scale: int, k: int, d: Dialect) -> exp.Expr:
     """a / b rounded half away from zero at ``scale``, exactly: scaled-integer arithmetic.
 
     With A = a * 10^k and B = b * 10^k (k the larger scale of the two, so both are integers), the
@@ -207,7 +207,7 @@ def _divide(a: exp.Expression, b: exp.Expression, scale: int, k: int, d: Dialect
     big = "HUGEINT" if d.name == "duckdb" else "NUMERIC(76, 0)"
     scale_k = _decimal_lit(Decimal(10) ** k)
 
-    def scaled(v: exp.Expression) -> exp.Expression:
+    def scaled(v: exp.Expr) -> exp.Expr:
         return d.cast(exp.Abs(this=op2(exp.Mul, v, scale_k)), big)
 
     n = op2(exp.Mul, scaled(a), d.cast(num(10**scale), big))
@@ -234,18 +234,18 @@ def _divide(a: exp.Expression, b: exp.Expression, scale: int, k: int, d: Dialect
 # ---- dates --------------------------------------------------------------------------------
 
 
-def _int(v: exp.Expression, d: Dialect) -> exp.Expression:
+def _int(v: exp.Expr, d: Dialect) -> exp.Expr:
     """A date field as a 32-bit integer (PostgreSQL's make_date takes nothing wider)."""
     return d.cast(v, "INT")
 
 
-def _between(v: exp.Expression, low: int, high: exp.Expression | int) -> exp.Expression:
+def _between(v: exp.Expr, low: int, high: exp.Expr | int) -> exp.Expr:
     top = num(high) if isinstance(high, int) else high
     return exp.and_(op2(exp.GTE, v, num(low)), op2(exp.LTE, v, top))
 
 
-def _days_in_month(y: exp.Expression, m: exp.Expression) -> exp.Expression:
-    def mod(a: exp.Expression, n: int) -> exp.Expression:
+def _days_in_month(y: exp.Expr, m: exp.Expr) -> exp.Expr:
+    def mod(a: exp.Expr, n: int) -> exp.Expr:
         return op2(exp.Mod, a, num(n))
 
     leap = exp.and_(
@@ -265,7 +265,7 @@ def _days_in_month(y: exp.Expression, m: exp.Expression) -> exp.Expression:
     )
 
 
-def _parse_one(v: exp.Expression, fmt: str, to: str, d: Dialect) -> exp.Expression:
+def _parse_one(v: exp.Expr, fmt: str, to: str, d: Dialect) -> exp.Expr:
     shape = date_shape(fmt)
     field = {
         k: _int(d.extract(v, shape.regex, g, "date_parse"), d) for k, g in shape.fields.items()
@@ -297,7 +297,7 @@ def _parse_one(v: exp.Expression, fmt: str, to: str, d: Dialect) -> exp.Expressi
 
 
 def _date_parse(op: DateParse, values: Values, types: list[DType], d: Dialect) -> Values:
-    def one(v: exp.Expression) -> exp.Expression:
+    def one(v: exp.Expr) -> exp.Expr:
         parsed = [_parse_one(v, fmt, op.to, d) for fmt in op.formats]
         return (
             parsed[0] if len(parsed) == 1 else exp.Coalesce(this=parsed[0], expressions=parsed[1:])
@@ -311,7 +311,7 @@ _PARTS.update({"H": ("HOUR", 2), "M": ("MINUTE", 2), "S": ("SECOND", 2)})
 
 
 def _date_format(op: DateFormat, values: Values, types: list[DType], d: Dialect) -> Values:
-    def one(v: exp.Expression) -> exp.Expression:
+    def one(v: exp.Expr) -> exp.Expr:
         parts: Values = []
         for kind, text in tokenize(op.format):
             if kind == "literal":
@@ -330,7 +330,7 @@ def _date_format(op: DateFormat, values: Values, types: list[DType], d: Dialect)
 # ---- casts --------------------------------------------------------------------------------
 
 
-def _cast_from_string(v: exp.Expression, target: DType, d: Dialect) -> exp.Expression:
+def _cast_from_string(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     op = "type_cast"
     if target.kind == "string":
         return v
@@ -356,18 +356,20 @@ def _cast_from_string(v: exp.Expression, target: DType, d: Dialect) -> exp.Expre
                 ),
             ]
         )
-    formats = ["%Y-%m-%d"] if target.kind == "date" else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
-    return _date_parse(DateParse(formats=formats, to=target.kind), [v], [DType("string")], d)[0]  # type: ignore[arg-type]
+    parse = DateParse(
+        formats=ISO_FORMATS[target.kind], to="date" if target.kind == "date" else "timestamp"
+    )
+    return _date_parse(parse, [v], [DType("string")], d)[0]
 
 
-def _to_decimal(v: exp.Expression, target: DType, d: Dialect) -> exp.Expression:
+def _to_decimal(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     rounded = exp.Round(this=v, decimals=num(target.scale))
     limit = _decimal_lit(Decimal(10) ** (target.precision - target.scale))
     fits = op2(exp.LT, exp.Abs(this=rounded), limit)
     return _case(fits, d.cast(rounded, d.decimal_type(target.precision, target.scale, "type_cast")))
 
 
-def _cast_one(v: exp.Expression, source: DType, target: DType, d: Dialect) -> exp.Expression:
+def _cast_one(v: exp.Expr, source: DType, target: DType, d: Dialect) -> exp.Expr:
     if source.kind == "string":
         return _cast_from_string(v, target, d)
     if target.kind == "string":
@@ -409,7 +411,7 @@ TRANSFORMS: dict[type[OpBase], Transform] = {
 _NEEDS_STANDARD_ONLY = (Trim, Case, Concat, MapDict)
 
 
-def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expression:
+def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expr:
     """The pipeline's output as one SQL expression over its quoted input columns.
 
     Raises:
@@ -421,6 +423,8 @@ def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expression:
     for i, op in enumerate(pipeline.ops):
         if not d.executed and not isinstance(op, _NEEDS_STANDARD_ONLY):
             raise NotExpressible(op.tag(), dialect, "not verified on a real engine")
+        if not d.has_decimal and any(t.kind == "decimal" for t in (*flow[i], *flow[i + 1])):
+            raise NotExpressible(op.tag(), dialect, "it has no exact decimal type")
         values = TRANSFORMS[type(op)](op, values, list(flow[i]), d)
     if len(values) != 1:
         raise ValueError("a validated pipeline ends with one column")
