@@ -99,7 +99,11 @@ def _semantic_issues(pipeline: Pipeline, limits: Limits) -> list[DslIssue]:
     issues: list[DslIssue] = []
     if not supports(pipeline.dsl_version):
         issues.append(
-            DslIssue(f"dsl_version {pipeline.dsl_version} is not {DSL_VERSION}", "/dsl_version")
+            DslIssue(
+                f"dsl_version {pipeline.dsl_version} is not supported by DSL {DSL_VERSION}",
+                "/dsl_version",
+                column=column,
+            )
         )
     if len(pipeline.ops) > limits.max_ops_per_pipeline:
         issues.append(

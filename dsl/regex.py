@@ -258,7 +258,7 @@ class _Parser:
                 if rest.startswith(("?P<", "?<", "?'"))
                 else "inline flags and other (?...) groups"
             )
-            raise self.fail(f"{kind} are not in the DSL regex subset", at)
+            raise self.fail(f"{kind}: not in not in the DSL regex subset", at)
         if capturing:
             self.groups += 1
         body = self.alternation()
@@ -377,8 +377,10 @@ class _Glushkov:
     def sequence(self, items: list[Node]) -> tuple[bool, set[int], set[int]]:
         nullable, first, last = True, set[int](), set[int]()
         for item in items:
-            marker = isinstance(item, Repeat) and item.high in (0, -1) and item.low == 0
-            n, f, la = self.star_or_optional(item) if marker else self.build(item)  # type: ignore[arg-type]
+            if isinstance(item, Repeat) and item.low == 0 and item.high in (0, -1):
+                n, f, la = self.star_or_optional(item)  # an x* or x? marker
+            else:
+                n, f, la = self.build(item)
             for p in last:
                 self.follow[p] |= f
             first = first | f if nullable else first
@@ -387,19 +389,37 @@ class _Glushkov:
         return nullable, first, last
 
     def repeat(self, node: Repeat) -> tuple[bool, set[int], set[int]]:
-        # x{m,} = x (m times) then x*; x{m,n} = x (m times) then (x(x(...)?)?)? -- nested, not
-        # flat: x? x? would be ambiguous where x(x)? is not, and both mean the same.
+        """x{m,} is x (m times) then x*; x{m,n} is x (m times) then (x(x(...)?)?)?.
+
+        The optional tail is nested, not flat: x? x? would be ambiguous where x(x)? is not,
+        and both mean the same. It is built iteratively: copy i+1 may follow copy i, and the
+        match may end after any copy.
+        """
         items: list[Node] = [node.body] * node.low
         if node.high is None:
             items.append(Repeat(node.body, 0, -1))  # marker: x*
-        elif node.high > node.low:
-            tail: Node | None = None
-            for _ in range(node.high - node.low):
-                inner = node.body if tail is None else Seq((node.body, tail))
-                tail = Repeat(inner, 0, 0)  # marker: optional
-            assert tail is not None
-            items.append(tail)
-        return self.sequence(items)
+        nullable, first, last = self.sequence(items)
+        if node.high is None or node.high == node.low:
+            return nullable, first, last
+        tail_first: set[int] = set()
+        tail_last: set[int] = set()
+        previous: set[int] = set()
+        for i in range(node.high - node.low):
+            body_nullable, f, la = self.build(node.body)
+            if body_nullable:
+                raise RegexError(
+                    "a repeated or optional part that can match nothing is ambiguous", 0
+                )
+            if i == 0:
+                tail_first = f
+            for p in previous:
+                self.follow[p] |= f
+            tail_last |= la
+            previous = la
+        for p in last:
+            self.follow[p] |= tail_first
+        first = first | tail_first if nullable else first
+        return nullable, first, last | tail_last
 
     def star_or_optional(self, node: Repeat) -> tuple[bool, set[int], set[int]]:
         nullable, first, last = self.build(node.body)
@@ -452,9 +472,14 @@ def parse_regex(pattern: str, *, max_length: int = 1000) -> Regex:
     end = pattern.endswith("$") and backslashes % 2 == 0 and len(pattern) > int(start)
     body = pattern[1 if start else 0 : len(pattern) - 1 if end else len(pattern)]
     parser = _Parser(body)
-    tree = parser.alternation()
-    if parser.pos != len(body):
-        raise RegexError(f"unbalanced '{body[parser.pos]}'", parser.pos + (1 if start else 0))
+    offset = 1 if start else 0  # the parser reads the pattern without its anchors
+    try:
+        tree = parser.alternation()
+        if parser.pos != len(body):
+            raise RegexError(f"unbalanced '{body[parser.pos]}'", parser.pos)
+    except RegexError as e:
+        message = str(e).rsplit(" (at offset", 1)[0]
+        raise RegexError(message, e.position + offset) from None
     nullable = _check_deterministic(tree, pattern)
     return Regex(pattern, tree, start, end, parser.groups, nullable)
 

@@ -159,6 +159,14 @@ class Dialect:
             name["both"] = "trim"
         return fn(name[side], s, _chars_literal(chars))
 
+    def split_literal(self, s: exp.Expr, sep: str, k: int) -> exp.Expr:
+        """Field ``k`` (1-based) of ``s`` split on the literal ``sep``."""
+        if self.name == "mysql":
+            head = fn("SUBSTRING_INDEX", s, lit(sep), num(k))
+            return fn("SUBSTRING_INDEX", head, lit(sep), num(-1))
+        self.need("no split_part", self.name in ("postgres", "duckdb"), "date_parse")
+        return fn("split_part", s, lit(sep), num(k))
+
     def translate(self, s: exp.Expr, source: str, target: str) -> exp.Expr:
         if self.name == "mysql":  # no TRANSLATE; REPLACE is case-sensitive whatever the collation
             out = s
@@ -184,6 +192,16 @@ class Dialect:
             binary = exp.DataType.build("BINARY", dialect="mysql")
             return op2(exp.EQ, exp.Cast(this=s, to=binary), exp.Cast(this=lit(value), to=binary))
         return op2(exp.EQ, s, lit(value))
+
+    def in_exactly(self, s: exp.Expr, values: Sequence[str]) -> exp.Expr:
+        """``s`` equals one of ``values`` byte for byte (see ``equals_exactly``)."""
+        if self.name == "mysql":
+            binary = exp.DataType.build("BINARY", dialect="mysql")
+            return exp.In(
+                this=exp.Cast(this=s, to=binary),
+                expressions=[exp.Cast(this=lit(v), to=binary) for v in values],
+            )
+        return exp.In(this=s, expressions=[lit(v) for v in values])
 
     def lpad(self, s: exp.Expr, width: int) -> exp.Expr:
         self.need("no lpad", self.name != "sqlite", "date_format")

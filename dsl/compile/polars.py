@@ -23,6 +23,7 @@ from dsl.compile.shapes import (
     decimal_truncate,
     float_shape,
     integer_shape,
+    largest,
 )
 from dsl.ops import (
     Case,
@@ -136,9 +137,15 @@ def _as_decimal(v: pl.Expr, dtype: DType) -> pl.Expr:
     return v
 
 
+def _fits(rounded: pl.Expr, precision: int, scale: int) -> pl.Expr:
+    """As in dsl.compile.sql: the integer part has at most ``precision - scale`` digits."""
+    nines = int(largest(precision - scale, 0)) if precision > scale else 0
+    return rounded.abs().cast(pl.Int128, strict=False) <= pl.lit(nines, dtype=pl.Int128)
+
+
 def _round_checked(v: pl.Expr, scale: int) -> pl.Expr:
     rounded = v.round(scale, mode="half_away_from_zero")
-    fits = rounded.abs() < _dec_lit(Decimal(10) ** (37 - scale))
+    fits = _fits(rounded, 38, scale)
     return pl.when(fits).then(rounded.cast(pl.Decimal(38, scale), strict=False)).otherwise(None)
 
 
@@ -191,43 +198,32 @@ def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
     ]
 
 
-def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    return (
-        pl.when(m.is_in([1, 3, 5, 7, 8, 10, 12]))
-        .then(31)
-        .when(m.is_in([4, 6, 9, 11]))
-        .then(30)
-        .when(leap)
-        .then(29)
-        .otherwise(28)
+def _parse_one(v: pl.Expr, fmt: str, to: str, *, fixed_width: bool = False) -> pl.Expr:
+    """One format: rewrite a matching string to ISO text with one regex and let Polars parse it
+    (it refuses impossible dates such as 02/30). Hours, minutes and seconds were range-checked by
+    the shape; Polars' own pivot for %y (69 -> 2069) and its year 0 are corrected here."""
+    shape = date_shape(fmt, fixed_width=fixed_width)
+    rx = _rx(shape.regex)
+    ref = "${{{}}}"
+    year = (
+        ("20" + ref.format(shape.fields["y"]))
+        if shape.two_digit_year
+        else ref.format(shape.fields["Y"])
     )
-
-
-def _parse_one(v: pl.Expr, fmt: str, to: str) -> pl.Expr:
-    shape = date_shape(fmt)
-    groups = v.str.extract_groups(_rx(shape.regex))
-    field = {k: groups.struct[g - 1].cast(pl.Int64, strict=False) for k, g in shape.fields.items()}
-    if "y" in field:
-        y = pl.when(field["y"] <= 68).then(field["y"] + 2000).otherwise(field["y"] + 1900)
-    else:
-        y = field["Y"]
-    m, d = field["m"], field["d"]
-    hms = [field.get(k, pl.lit(0, dtype=pl.Int64)) for k in ("H", "M", "S")]
-    valid = (
-        y.is_between(1, 9999)
-        & m.is_between(1, 12)
-        & d.is_between(1, _days_in_month(y, m))
-        & hms[0].is_between(0, 23)
-        & hms[1].is_between(0, 59)
-        & hms[2].is_between(0, 59)
-    ).fill_null(False)
-    safe = [pl.when(valid).then(part).otherwise(1) for part in (y, m, d, *hms)]
-    if to == "date":
-        built = pl.date(safe[0], safe[1], safe[2])
-    else:
-        built = pl.datetime(*safe, time_unit="us")
-    return pl.when(valid).then(built).otherwise(None)
+    text = f"{year}-{ref.format(shape.fields['m'])}-{ref.format(shape.fields['d'])}"
+    dtype: Any = pl.Date
+    fmt_iso = "%Y-%m-%d"
+    if to == "timestamp":
+        hms = [ref.format(shape.fields[k]) if k in shape.fields else "00" for k in ("H", "M", "S")]
+        text += " " + ":".join(hms)
+        dtype, fmt_iso = pl.Datetime("us"), "%Y-%m-%d %H:%M:%S"
+    parsed = v.str.replace(rx, text).str.strptime(dtype, fmt_iso, strict=False)
+    if shape.two_digit_year:  # 69-99 are 1969-1999; 19yy and 20yy agree on leap days for yy >= 69
+        parsed = (
+            pl.when(parsed.dt.year() >= 2069).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
+        )
+    ok = v.str.contains(rx) & (parsed.dt.year() >= 1)
+    return pl.when(ok).then(parsed).otherwise(None)
 
 
 def _date_parse(op: DateParse, values: Exprs, types: list[DType]) -> Exprs:
@@ -255,8 +251,7 @@ def _date_format(op: DateFormat, values: Exprs, types: list[DType]) -> Exprs:
 
 def _to_decimal(v: pl.Expr, target: DType) -> pl.Expr:
     rounded = v.round(target.scale, mode="half_away_from_zero")
-    limit = _dec_lit(Decimal(10) ** (target.precision - target.scale))
-    fits = rounded.abs() < limit
+    fits = _fits(rounded, target.precision, target.scale)
     cast = rounded.cast(pl.Decimal(target.precision, target.scale), strict=False)
     return pl.when(fits).then(cast).otherwise(None)
 
@@ -275,7 +270,8 @@ def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
     if target.kind == "boolean":
         low = v.str.replace_many(_UPPER, _LOWER)
         return pl.when(low.is_in(BOOL_TRUE)).then(True).when(low.is_in(BOOL_FALSE)).then(False)
-    return pl.coalesce([_parse_one(v, fmt, target.kind) for fmt in ISO_FORMATS[target.kind]])
+    iso = [_parse_one(v, fmt, target.kind, fixed_width=True) for fmt in ISO_FORMATS[target.kind]]
+    return pl.coalesce(iso)
 
 
 def _cast_one(v: pl.Expr, source: DType, target: DType) -> pl.Expr:

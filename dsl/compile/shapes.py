@@ -4,6 +4,7 @@ date formats, so SQL and Polars check exactly the same shapes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from dsl.ops.temporal import tokenize
 from dsl.regex import Regex, parse_regex
@@ -11,6 +12,10 @@ from dsl.regex import Regex, parse_regex
 __all__ = [
     "WHITESPACE",
     "ISO_FORMATS",
+    "INT64_MIN",
+    "INT64_MAX",
+    "largest",
+    "CANONICAL",
     "DateShape",
     "date_shape",
     "integer_shape",
@@ -28,8 +33,12 @@ ISO_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%
 BOOL_TRUE = ("true", "t", "yes", "y", "1")
 BOOL_FALSE = ("false", "f", "no", "n", "0")
 
-_TOKEN_REGEX = {"Y": "([0-9]{4})", "y": "([0-9]{2})", "H": "([0-9]{2})", "M": "([0-9]{2})"}
-_TOKEN_REGEX["S"] = "([0-9]{2})"
+# Hours, minutes and seconds are range-checked by their shape (no engine then has to reject
+# 24:00 or a leap second 23:59:60 itself); years, months and days by arithmetic or the engine.
+_TOKEN_REGEX = {"Y": "([0-9]{4})", "y": "([0-9]{2})", "H": "([01][0-9]|2[0-3])"}
+_TOKEN_REGEX.update({"M": "([0-5][0-9])", "S": "([0-5][0-9])"})
+#: Field order of the canonical text a matching string is rewritten to: Y|m|d|H|M|S.
+CANONICAL = ("Y", "m", "d", "H", "M", "S")
 
 
 @dataclass(frozen=True)
@@ -39,13 +48,26 @@ class DateShape:
     regex: Regex
     fields: dict[str, int]  # token letter -> group number (1-based)
 
+    @property
+    def two_digit_year(self) -> bool:
+        return "y" in self.fields
 
-def date_shape(fmt: str) -> DateShape:
+    def template(self, ref: str = "\\{}", sep: str = "|") -> str:
+        """Replacement text rewriting a matching string to ``Y|m|d|H|M|S`` (``0`` for fields
+        the format lacks); ``ref`` spells a group reference (``\\1`` or ``${1}``)."""
+        parts = []
+        for letter in CANONICAL:
+            group = self.fields.get("y" if letter == "Y" and self.two_digit_year else letter)
+            parts.append(ref.format(group) if group else "0")
+        return sep.join(parts)
+
+
+def date_shape(fmt: str, *, fixed_width: bool = False) -> DateShape:
     """The shape regex of a ``date_parse`` format.
 
     ``%m`` and ``%d`` take one or two digits when literals (or the ends of the string) surround
     them (``3/14/2026``), and exactly two when they touch another field (``20260314``), so no
-    format is ambiguous.
+    format is ambiguous. With ``fixed_width`` (``type_cast``'s ISO shapes) they always take two.
 
     Example:
         >>> date_shape("%m/%d/%Y").regex.source
@@ -63,15 +85,28 @@ def date_shape(fmt: str) -> DateShape:
             touches_field = (i + 1 < len(parts) and parts[i + 1][0] == "token") or (
                 i > 0 and parts[i - 1][0] == "token"
             )
-            pieces.append("([0-9]{2})" if touches_field else "([0-9]{1,2})")
+            pieces.append("([0-9]{2})" if touches_field or fixed_width else "([0-9]{1,2})")
         else:
             pieces.append(_TOKEN_REGEX[text])
     return DateShape(parse_regex("^" + "".join(pieces) + "$"), fields)
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def largest(precision: int, scale: int) -> Decimal:
+    """The largest value of ``decimal(precision, scale)``: 99...9.9...9.
+
+    Example:
+        >>> largest(5, 2)
+        Decimal('999.99')
+    """
+    return Decimal((0, (9,) * precision, -scale))
+
+
 def integer_shape() -> Regex:
-    """At most 18 digits, so every accepted value fits a 64-bit integer."""
-    return parse_regex(r"^[+\-]?[0-9]{1,18}$")
+    """Up to 19 digits; the 64-bit range is then checked on the number."""
+    return parse_regex(r"^[+\-]?[0-9]{1,19}$")
 
 
 def decimal_shape(scale: int) -> Regex:

@@ -17,6 +17,8 @@ from dsl.compile.dialects import DIALECTS, Dialect, DialectName, fn, lit, num, o
 from dsl.compile.shapes import (
     BOOL_FALSE,
     BOOL_TRUE,
+    INT64_MAX,
+    INT64_MIN,
     ISO_FORMATS,
     WHITESPACE,
     date_shape,
@@ -24,6 +26,7 @@ from dsl.compile.shapes import (
     decimal_truncate,
     float_shape,
     integer_shape,
+    largest,
 )
 from dsl.errors import NotExpressible
 from dsl.ops import (
@@ -140,11 +143,23 @@ def _dtype_of(dtype: DType) -> DType:
     return DType("decimal", 19, 0) if dtype.kind == "integer" else dtype
 
 
+def _fits(rounded: exp.Expr, precision: int, scale: int, d: Dialect) -> exp.Expr:
+    """Whether a value already rounded to ``scale`` fits ``decimal(precision, scale)``: its
+    integer part has at most ``precision - scale`` digits. Comparing integer parts never makes
+    an engine narrow the value to the literal's type (DuckDB would, and raise on overflow)."""
+    whole = (
+        fn("TRUNCATE", exp.Abs(this=rounded), num(0))
+        if d.name == "mysql"
+        else fn("trunc", exp.Abs(this=rounded))
+    )
+    nines = int(largest(precision - scale, 0)) if precision > scale else 0
+    return op2(exp.LTE, whole, _decimal_lit(Decimal(nines)))
+
+
 def _round_checked(value: exp.Expr, scale: int, d: Dialect, op: str) -> exp.Expr:
     """ROUND half away from zero to ``scale``; NULL when it overflows decimal(38, scale)."""
     rounded = exp.Round(this=value, decimals=num(scale))
-    limit = _decimal_lit(Decimal(10) ** (37 - scale))
-    fits = op2(exp.LT, exp.Abs(this=rounded), limit)
+    fits = _fits(rounded, 38, scale, d)
     return _case(fits, d.cast(rounded, d.decimal_type(38, scale, op)))
 
 
@@ -265,29 +280,25 @@ def _days_in_month(y: exp.Expr, m: exp.Expr) -> exp.Expr:
     )
 
 
-def _parse_one(v: exp.Expr, fmt: str, to: str, d: Dialect) -> exp.Expr:
-    shape = date_shape(fmt)
-    field = {
-        k: _int(d.extract(v, shape.regex, g, "date_parse"), d) for k, g in shape.fields.items()
-    }
-    if "y" in field:
-        yy = field["y"]
-        y = _case(
-            op2(exp.LTE, yy, num(68)), op2(exp.Add, yy, num(2000)), op2(exp.Add, yy, num(1900))
-        )
-    else:
-        y = field["Y"]
-    m, day = field["m"], field["d"]
-    checks = [
-        _between(y, 1, 9999),
-        _between(m, 1, 12),
-        _between(day, 1, _days_in_month(y, m)),
-    ]
-    hms = [field.get("H", num(0)), field.get("M", num(0)), field.get("S", num(0))]
-    checks += [_between(hms[0], 0, 23), _between(hms[1], 0, 59), _between(hms[2], 0, 59)]
-    valid = exp.and_(d.matches(v, shape.regex, "date_parse", internal=True), *checks)
+def _parse_one(
+    v: exp.Expr, fmt: str, to: str, d: Dialect, *, fixed_width: bool = False
+) -> exp.Expr:
+    """One format: a matching string is rewritten by one regex to ``Y|m|d|H|M|S``; the fields
+    are read back with split_part (no further regex work), checked as a calendar date, and the
+    date is built from them. Hours, minutes and seconds were range-checked by the shape."""
+    shape = date_shape(fmt, fixed_width=fixed_width)
+    hit = d.matches(v, shape.regex, "date_parse", internal=True)
+    rewritten = d.replace_all(v, shape.regex, shape.template(), "date_parse", internal=True)
+    canonical = _case(hit, rewritten)
+    field = [_int(d.split_literal(canonical, "|", k + 1), d) for k in range(6)]
+    y, m, day = field[0], field[1], field[2]
+    if shape.two_digit_year:
+        y = _case(op2(exp.LTE, y, num(68)), op2(exp.Add, y, num(2000)), op2(exp.Add, y, num(1900)))
+    valid = exp.and_(
+        _between(y, 1, 9999), _between(m, 1, 12), _between(day, 1, _days_in_month(y, m))
+    )
     # Guarded values: engines may evaluate make_date before CASE filters the row.
-    safe = [_case(valid, part, num(1)) for part in (y, m, day, *hms)]
+    safe = [_case(valid, part, num(1)) for part in (y, m, day, *field[3:])]
     built = (
         d.make_date(safe[0], safe[1], safe[2], "date_parse")
         if to == "date"
@@ -335,7 +346,12 @@ def _cast_from_string(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     if target.kind == "string":
         return v
     if target.kind == "integer":
-        return _case(d.matches(v, integer_shape(), op, internal=True), d.cast(v, d.integer_type()))
+        # Up to 19 digits by shape; the 64-bit range on the exact number (PostgreSQL would raise
+        # on overflow, MariaDB would wrap).
+        exact = d.cast(v, d.decimal_type(19, 0, op) if d.has_decimal else "REAL")
+        in_range = exp.Between(this=exact, low=num(INT64_MIN), high=num(INT64_MAX))
+        shape = d.matches(v, integer_shape(), op, internal=True)
+        return _case(shape, _case(in_range, d.cast(v, d.integer_type())))
     if target.kind == "float":
         return _case(d.matches(v, float_shape(), op, internal=True), d.cast(v, "DOUBLE"))
     if target.kind == "decimal":
@@ -347,25 +363,19 @@ def _cast_from_string(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
         low = d.translate(v, _UPPER, _LOWER)
         return exp.Case(
             ifs=[
-                exp.If(
-                    this=exp.In(this=low, expressions=[lit(x) for x in BOOL_TRUE]), true=exp.true()
-                ),
-                exp.If(
-                    this=exp.In(this=low, expressions=[lit(x) for x in BOOL_FALSE]),
-                    true=exp.false(),
-                ),
+                exp.If(this=d.in_exactly(low, BOOL_TRUE), true=exp.true()),
+                exp.If(this=d.in_exactly(low, BOOL_FALSE), true=exp.false()),
             ]
         )
-    parse = DateParse(
-        formats=ISO_FORMATS[target.kind], to="date" if target.kind == "date" else "timestamp"
-    )
-    return _date_parse(parse, [v], [DType("string")], d)[0]
+    iso = [_parse_one(v, f, target.kind, d, fixed_width=True) for f in ISO_FORMATS[target.kind]]
+    return iso[0] if len(iso) == 1 else exp.Coalesce(this=iso[0], expressions=iso[1:])
 
 
 def _to_decimal(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     rounded = exp.Round(this=v, decimals=num(target.scale))
-    limit = _decimal_lit(Decimal(10) ** (target.precision - target.scale))
-    fits = op2(exp.LT, exp.Abs(this=rounded), limit)
+    fits = op2(
+        exp.LTE, exp.Abs(this=rounded), _decimal_lit(largest(target.precision, target.scale))
+    )
     return _case(fits, d.cast(rounded, d.decimal_type(target.precision, target.scale, "type_cast")))
 
 

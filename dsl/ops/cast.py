@@ -2,14 +2,15 @@
 
 From strings (no trimming: trim first):
 
-- ``integer``: ``[+-]?[0-9]+`` within 64-bit range;
+- ``integer``: ``[+-]?`` and 1 to 19 digits, within the 64-bit range;
 - ``decimal(p,s)``: ``[+-]?`` digits with an optional ``.`` and fraction (``12``, ``12.5``,
   ``.5``, ``12.``), rounded half away from zero to ``s`` digits; more than ``p - s`` integer
   digits is NULL (overflow never raises);
-- ``float``: a decimal number as for ``decimal``, read as the nearest double;
+- ``float``: a decimal number as for ``decimal``, optionally with an exponent of one or two
+  digits (``1.5e3``), read as the nearest double;
 - ``boolean``: ``true/false, t/f, yes/no, y/n, 1/0``, ASCII letters in any case;
-- ``date``: ``YYYY-MM-DD`` (other shapes: ``date_parse``); ``timestamp``: ``YYYY-MM-DD HH:MM:SS``
-  or with ``T``.
+- ``date``: ``YYYY-MM-DD`` with two-digit month and day (other shapes: ``date_parse``);
+  ``timestamp``: ``YYYY-MM-DD HH:MM:SS`` or with ``T``.
 
 Between types: integer and decimal convert both ways (decimal to integer rounds half away from
 zero); integer, decimal and boolean to ``string`` give the plain text (``12.50`` keeps its scale,

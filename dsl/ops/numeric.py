@@ -40,6 +40,11 @@ class UnitConvert(OpBase):
         return DType("decimal", 38, self.scale)
 
     def problems(self, limits: Limits) -> list[tuple[str, str]]:
+        for argument, unit in (("from_unit", self.from_unit), ("to_unit", self.to_unit)):
+            try:
+                conversion(unit, unit)
+            except UnitError as e:
+                return [(argument, str(e))]
         try:
             conversion(self.from_unit, self.to_unit)
         except UnitError as e:

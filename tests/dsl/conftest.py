@@ -39,7 +39,8 @@ def engines(db: Database) -> Iterator[dict[str, Any]]:
     """DB-API connections by dialect name, as ``dsl.validate_all`` takes them."""
     import duckdb
 
-    pg = db.engine.raw_connection()
+    # The driver's own connection: autocommit set on SQLAlchemy's pool proxy would not reach it.
+    pg = db.engine.raw_connection().driver_connection
     pg.autocommit = True
     conns: dict[str, Any] = {
         "duckdb": duckdb.connect(),

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from dsl.compile import previews
 from dsl.compile import polars as polars_compiler
+from dsl.compile import previews
 from dsl.compile import sql as sql_compiler
 from dsl.compile.dialects import DIALECTS
 from dsl.compile.polars import compile_polars
