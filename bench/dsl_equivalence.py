@@ -61,7 +61,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=5000)
     args = parser.parse_args()
-    per_op = max(1, args.examples // len(ALL_OPS))
+    base, extra = divmod(args.examples, len(ALL_OPS))
+    quota = {op: base + (1 if i < extra else 0) for i, op in enumerate(ALL_OPS)}
     with tempfile.TemporaryDirectory(prefix="cdb-", dir="/tmp") as home:
         engines = _engines(Path(home))
         examples: Counter[str] = Counter()
@@ -75,7 +76,7 @@ def main() -> None:
             ran = ran_on.setdefault(op, Counter())
 
             @settings(
-                max_examples=per_op,
+                max_examples=max(1, quota[op]),
                 deadline=None,
                 database=None,
                 phases=[Phase.generate],

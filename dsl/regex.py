@@ -143,6 +143,13 @@ class Regex:
     anchored_end: bool
     groups: int
     nullable: bool = False
+    #: For group 1..n: True when the group takes part in every match (it is not inside an
+    #: alternation, an optional part or a repetition that may be skipped).
+    always: tuple[bool, ...] = ()
+
+    def participates(self, group: int) -> bool:
+        """Whether ``group`` (0 = the whole match) takes part in every match."""
+        return group == 0 or self.always[group - 1]
 
 
 # ---- parsing ----------------------------------------------------------------------------------
@@ -481,7 +488,22 @@ def parse_regex(pattern: str, *, max_length: int = 1000) -> Regex:
         message = str(e).rsplit(" (at offset", 1)[0]
         raise RegexError(message, e.position + offset) from None
     nullable = _check_deterministic(tree, pattern)
-    return Regex(pattern, tree, start, end, parser.groups, nullable)
+    return Regex(pattern, tree, start, end, parser.groups, nullable, tuple(_participation(tree)))
+
+
+def _participation(node: Node, optional: bool = False) -> list[bool]:
+    """Capturing groups in order of their opening parenthesis, and whether each always takes
+    part in a match."""
+    if isinstance(node, Group):
+        inner = _participation(node.body, optional)
+        return [not optional, *inner] if node.capturing else inner
+    if isinstance(node, Seq):
+        return [flag for item in node.items for flag in _participation(item, optional)]
+    if isinstance(node, Alt):
+        return [flag for b in node.branches for flag in _participation(b, True)]
+    if isinstance(node, Repeat):
+        return _participation(node.body, optional or node.low == 0)
+    return []
 
 
 # ---- emitting ---------------------------------------------------------------------------------

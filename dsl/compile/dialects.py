@@ -167,6 +167,47 @@ class Dialect:
         self.need("no split_part", self.name in ("postgres", "duckdb"), "date_parse")
         return fn("split_part", s, lit(sep), num(k))
 
+    def ascii_case(self, s: exp.Expr, to: str) -> exp.Expr:
+        """ASCII-only upper or lower case. Where the engine's own mapping is fast, strings that
+        are pure ASCII (as many bytes as characters) take it, since it is exact there; the
+        others go through TRANSLATE. CASE evaluates only the branch a row needs."""
+        lower = "abcdefghijklmnopqrstuvwxyz"
+        src, dst = (lower, lower.upper()) if to == "upper" else (lower.upper(), lower)
+        mapped = self.translate(s, src, dst)
+        if self.name not in ("postgres", "duckdb"):
+            return mapped
+        size = ("strlen", "length") if self.name == "duckdb" else ("octet_length", "char_length")
+        ascii_only = op2(exp.EQ, fn(size[0], s), fn(size[1], s))
+        native = fn("upper" if to == "upper" else "lower", s)
+        return exp.Case(ifs=[exp.If(this=ascii_only, true=native)], default=mapped)
+
+    def native_date_parse(self, s: exp.Expr, shape: Regex, fmt: str, to: str) -> exp.Expr | None:
+        """DuckDB's strptime reads strings of the format's shape exactly as the DSL defines
+        (impossible dates are NULL, %y pivots at 69); year 0 (1 BC there) is filtered out.
+        Other engines' parsers are lenient: they take the generic path (None)."""
+        if self.name != "duckdb":
+            return None
+        parsed = fn("try_strptime", s, lit(fmt))
+        first = exp.Cast(this=lit("0001-01-01"), to=exp.DataType.build("TIMESTAMP"))
+        ok = exp.and_(
+            self.matches(s, shape, "date_parse", internal=True), op2(exp.GTE, parsed, first)
+        )
+        value = exp.Cast(
+            this=parsed, to=exp.DataType.build("DATE" if to == "date" else "TIMESTAMP")
+        )
+        return exp.Case(ifs=[exp.If(this=ok, true=value)])
+
+    @property
+    def exact_decimal_cast(self) -> bool:
+        """Whether casting a decimal string to ``decimal(p,s)`` rounds half away from zero on
+        all its digits and gives NULL on overflow, as the DSL defines (DuckDB's TRY_CAST)."""
+        return self.name == "duckdb"
+
+    @property
+    def cast_nulls_overflow(self) -> bool:
+        """Whether ``cast`` gives NULL (not an error or a wrapped value) on overflow."""
+        return self.name == "duckdb"  # TRY_CAST
+
     def translate(self, s: exp.Expr, source: str, target: str) -> exp.Expr:
         if self.name == "mysql":  # no TRANSLATE; REPLACE is case-sensitive whatever the collation
             out = s

@@ -16,14 +16,13 @@ import polars as pl
 from dsl.compile.shapes import (
     BOOL_FALSE,
     BOOL_TRUE,
+    DECIMAL_FRACTION_DIGITS,
     ISO_FORMATS,
     WHITESPACE,
     date_shape,
     decimal_shape,
-    decimal_truncate,
     float_shape,
     integer_shape,
-    largest,
 )
 from dsl.ops import (
     Case,
@@ -64,6 +63,8 @@ def _matches(v: pl.Expr, regex: Regex) -> pl.Expr:
 
 
 def _extract(v: pl.Expr, regex: Regex, group: int) -> pl.Expr:
+    if regex.participates(group):  # then NULL from Polars means exactly "no match"
+        return v.str.extract(_rx(regex), group)
     got = v.str.extract(_rx(regex), group).fill_null("")
     return pl.when(_matches(v, regex)).then(got).otherwise(None)
 
@@ -73,9 +74,25 @@ def _trim(op: Trim, values: Exprs, types: list[DType]) -> Exprs:
     return [getattr(v.str, strip[op.side])(WHITESPACE) for v in values]
 
 
+def _ascii_case(to: str) -> Any:
+    src, dst = (_LOWER, _UPPER) if to == "upper" else (_UPPER, _LOWER)
+
+    def apply(s: pl.Series) -> pl.Series:
+        native = s.str.to_uppercase() if to == "upper" else s.str.to_lowercase()
+        ascii_only = s.str.len_bytes() == s.str.len_chars()
+        if ascii_only.all(ignore_nulls=True):  # native mapping is exact on ASCII
+            return native
+        mapped = s.str.replace_many(src, dst)
+        return pl.select(pl.when(ascii_only).then(native).otherwise(mapped)).to_series()
+
+    return apply
+
+
 def _letter_case(op: Case, values: Exprs, types: list[DType]) -> Exprs:
-    src, dst = (_LOWER, _UPPER) if op.to == "upper" else (_UPPER, _LOWER)
-    return [v.str.replace_many(src, dst) for v in values]
+    """ASCII-only case mapping; batches without non-ASCII text take Polars' native mapping,
+    which is the same there and several times faster than a character-by-character map."""
+    fn = _ascii_case(op.to)
+    return [v.map_batches(fn, return_dtype=pl.String, is_elementwise=True) for v in values]
 
 
 def _collapse(op: CollapseWhitespace, values: Exprs, types: list[DType]) -> Exprs:
@@ -137,16 +154,9 @@ def _as_decimal(v: pl.Expr, dtype: DType) -> pl.Expr:
     return v
 
 
-def _fits(rounded: pl.Expr, precision: int, scale: int) -> pl.Expr:
-    """As in dsl.compile.sql: the integer part has at most ``precision - scale`` digits."""
-    nines = int(largest(precision - scale, 0)) if precision > scale else 0
-    return rounded.abs().cast(pl.Int128, strict=False) <= pl.lit(nines, dtype=pl.Int128)
-
-
 def _round_checked(v: pl.Expr, scale: int) -> pl.Expr:
-    rounded = v.round(scale, mode="half_away_from_zero")
-    fits = _fits(rounded, 38, scale)
-    return pl.when(fits).then(rounded.cast(pl.Decimal(38, scale), strict=False)).otherwise(None)
+    # A non-strict cast is NULL on overflow: the check SQL needs comes free here.
+    return v.round(scale, mode="half_away_from_zero").cast(pl.Decimal(38, scale), strict=False)
 
 
 def _unit_convert(op: UnitConvert, values: Exprs, types: list[DType]) -> Exprs:
@@ -199,30 +209,26 @@ def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
 
 
 def _parse_one(v: pl.Expr, fmt: str, to: str, *, fixed_width: bool = False) -> pl.Expr:
-    """One format: rewrite a matching string to ISO text with one regex and let Polars parse it
-    (it refuses impossible dates such as 02/30). Hours, minutes and seconds were range-checked by
-    the shape; Polars' own pivot for %y (69 -> 2069) and its year 0 are corrected here."""
+    """One format: the shape regex (a fast, capture-free check) decides which strings are
+    candidates; Polars then parses the original string with the same format, whose tokens are
+    chrono's, and refuses impossible dates such as 02/30. The shape has already fixed every
+    field's width and the range of hours, minutes and seconds; Polars' own %y pivot
+    (69 -> 2069) and its year 0 are corrected here."""
     shape = date_shape(fmt, fixed_width=fixed_width)
-    rx = _rx(shape.regex)
-    ref = "${{{}}}"
-    year = (
-        ("20" + ref.format(shape.fields["y"]))
-        if shape.two_digit_year
-        else ref.format(shape.fields["Y"])
-    )
-    text = f"{year}-{ref.format(shape.fields['m'])}-{ref.format(shape.fields['d'])}"
-    dtype: Any = pl.Date
-    fmt_iso = "%Y-%m-%d"
-    if to == "timestamp":
-        hms = [ref.format(shape.fields[k]) if k in shape.fields else "00" for k in ("H", "M", "S")]
-        text += " " + ":".join(hms)
-        dtype, fmt_iso = pl.Datetime("us"), "%Y-%m-%d %H:%M:%S"
-    parsed = v.str.replace(rx, text).str.strptime(dtype, fmt_iso, strict=False)
+    has_time = any(k in shape.fields for k in ("H", "M", "S"))
+    if has_time:
+        parsed = v.str.strptime(pl.Datetime("us"), fmt, strict=False)
+    else:
+        parsed = v.str.strptime(pl.Date, fmt, strict=False)
     if shape.two_digit_year:  # 69-99 are 1969-1999; 19yy and 20yy agree on leap days for yy >= 69
         parsed = (
             pl.when(parsed.dt.year() >= 2069).then(parsed.dt.offset_by("-100y")).otherwise(parsed)
         )
-    ok = v.str.contains(rx) & (parsed.dt.year() >= 1)
+    if to == "timestamp" and not has_time:
+        parsed = parsed.cast(pl.Datetime("us"))
+    elif to == "date" and has_time:
+        parsed = parsed.dt.date()
+    ok = v.str.contains(_rx(shape.regex)) & (parsed.dt.year() >= 1)
     return pl.when(ok).then(parsed).otherwise(None)
 
 
@@ -251,9 +257,7 @@ def _date_format(op: DateFormat, values: Exprs, types: list[DType]) -> Exprs:
 
 def _to_decimal(v: pl.Expr, target: DType) -> pl.Expr:
     rounded = v.round(target.scale, mode="half_away_from_zero")
-    fits = _fits(rounded, target.precision, target.scale)
-    cast = rounded.cast(pl.Decimal(target.precision, target.scale), strict=False)
-    return pl.when(fits).then(cast).otherwise(None)
+    return rounded.cast(pl.Decimal(target.precision, target.scale), strict=False)
 
 
 def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
@@ -264,9 +268,8 @@ def _from_string(v: pl.Expr, target: DType) -> pl.Expr:
     if target.kind == "float":
         return pl.when(_matches(v, float_shape())).then(v.cast(pl.Float64, strict=False))
     if target.kind == "decimal":
-        kept = v.str.extract(_rx(decimal_truncate(target.scale)), 0)
-        wide = kept.cast(pl.Decimal(38, target.scale + 1), strict=False)
-        return pl.when(_matches(v, decimal_shape(target.scale))).then(_to_decimal(wide, target))
+        exact = v.cast(pl.Decimal(38, DECIMAL_FRACTION_DIGITS), strict=False)
+        return pl.when(_matches(v, decimal_shape())).then(_to_decimal(exact, target))
     if target.kind == "boolean":
         low = v.str.replace_many(_UPPER, _LOWER)
         return pl.when(low.is_in(BOOL_TRUE)).then(True).when(low.is_in(BOOL_FALSE)).then(False)

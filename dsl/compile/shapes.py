@@ -20,7 +20,8 @@ __all__ = [
     "date_shape",
     "integer_shape",
     "decimal_shape",
-    "decimal_truncate",
+    "DECIMAL_INT_DIGITS",
+    "DECIMAL_FRACTION_DIGITS",
     "float_shape",
     "BOOL_TRUE",
     "BOOL_FALSE",
@@ -109,17 +110,16 @@ def integer_shape() -> Regex:
     return parse_regex(r"^[+\-]?[0-9]{1,19}$")
 
 
-def decimal_shape(scale: int) -> Regex:
-    """A plain decimal number (no exponent, spaces or separators) short enough to convert to
-    ``decimal(38, scale + 1)`` exactly; overflow of the target type is checked after rounding."""
-    int_digits = 37 - scale
-    return parse_regex(rf"^[+\-]?(?:[0-9]{{1,{int_digits}}}(?:\.[0-9]*)?|\.[0-9]+)$")
+#: Digits a string may have before and after the point to convert to a decimal: the value then
+#: converts to decimal(38, 18) exactly on every engine, before rounding to the target scale.
+DECIMAL_INT_DIGITS, DECIMAL_FRACTION_DIGITS = 20, 18
 
 
-def decimal_truncate(scale: int) -> Regex:
-    """The prefix of a decimal string kept before rounding: ``scale + 1`` fraction digits are
-    enough to round half away from zero exactly."""
-    return parse_regex(rf"^[+\-]?[0-9]*(?:\.[0-9]{{0,{scale + 1}}})?")
+def decimal_shape() -> Regex:
+    """A plain decimal number (no exponent, spaces or separators) that converts exactly to
+    ``decimal(38, 18)``; overflow of the target type is checked after rounding."""
+    i, f = DECIMAL_INT_DIGITS, DECIMAL_FRACTION_DIGITS
+    return parse_regex(rf"^[+\-]?(?:[0-9]{{1,{i}}}(?:\.[0-9]{{0,{f}}})?|\.[0-9]{{1,{f}}})$")
 
 
 def float_shape() -> Regex:

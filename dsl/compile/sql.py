@@ -17,13 +17,13 @@ from dsl.compile.dialects import DIALECTS, Dialect, DialectName, fn, lit, num, o
 from dsl.compile.shapes import (
     BOOL_FALSE,
     BOOL_TRUE,
+    DECIMAL_FRACTION_DIGITS,
     INT64_MAX,
     INT64_MIN,
     ISO_FORMATS,
     WHITESPACE,
     date_shape,
     decimal_shape,
-    decimal_truncate,
     float_shape,
     integer_shape,
     largest,
@@ -77,8 +77,7 @@ def _trim(op: Trim, values: Values, types: list[DType], d: Dialect) -> Values:
 
 
 def _letter_case(op: Case, values: Values, types: list[DType], d: Dialect) -> Values:
-    src, dst = (_LOWER, _UPPER) if op.to == "upper" else (_UPPER, _LOWER)
-    return _each(values, lambda v: d.translate(v, src, dst))
+    return _each(values, lambda v: d.ascii_case(v, op.to))
 
 
 def _collapse(op: CollapseWhitespace, values: Values, types: list[DType], d: Dialect) -> Values:
@@ -146,7 +145,10 @@ def _dtype_of(dtype: DType) -> DType:
 def _fits(rounded: exp.Expr, precision: int, scale: int, d: Dialect) -> exp.Expr:
     """Whether a value already rounded to ``scale`` fits ``decimal(precision, scale)``: its
     integer part has at most ``precision - scale`` digits. Comparing integer parts never makes
-    an engine narrow the value to the literal's type (DuckDB would, and raise on overflow)."""
+    an engine narrow the value to the literal's type (DuckDB would, and raise on overflow).
+    Where the cast itself gives NULL on overflow the check is left to it."""
+    if d.cast_nulls_overflow:
+        return exp.true()
     whole = (
         fn("TRUNCATE", exp.Abs(this=rounded), num(0))
         if d.name == "mysql"
@@ -287,6 +289,9 @@ def _parse_one(
     are read back with split_part (no further regex work), checked as a calendar date, and the
     date is built from them. Hours, minutes and seconds were range-checked by the shape."""
     shape = date_shape(fmt, fixed_width=fixed_width)
+    native = d.native_date_parse(v, shape.regex, fmt, to)
+    if native is not None:
+        return native
     hit = d.matches(v, shape.regex, "date_parse", internal=True)
     rewritten = d.replace_all(v, shape.regex, shape.template(), "date_parse", internal=True)
     canonical = _case(hit, rewritten)
@@ -355,10 +360,11 @@ def _cast_from_string(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     if target.kind == "float":
         return _case(d.matches(v, float_shape(), op, internal=True), d.cast(v, "DOUBLE"))
     if target.kind == "decimal":
-        kept = d.extract(v, decimal_truncate(target.scale), 0, op, internal=True)
-        wide = d.cast(kept, d.decimal_type(38, target.scale + 1, op))
-        shape = d.matches(v, decimal_shape(target.scale), op, internal=True)
-        return _case(shape, _to_decimal(wide, target, d))
+        shape = d.matches(v, decimal_shape(), op, internal=True)
+        if d.exact_decimal_cast:
+            return _case(shape, d.cast(v, d.decimal_type(target.precision, target.scale, op)))
+        exact = d.cast(v, d.decimal_type(38, DECIMAL_FRACTION_DIGITS, op))
+        return _case(shape, _to_decimal(exact, target, d))
     if target.kind == "boolean":
         low = d.translate(v, _UPPER, _LOWER)
         return exp.Case(
@@ -373,9 +379,7 @@ def _cast_from_string(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
 
 def _to_decimal(v: exp.Expr, target: DType, d: Dialect) -> exp.Expr:
     rounded = exp.Round(this=v, decimals=num(target.scale))
-    fits = op2(
-        exp.LTE, exp.Abs(this=rounded), _decimal_lit(largest(target.precision, target.scale))
-    )
+    fits = _fits(rounded, target.precision, target.scale, d)
     return _case(fits, d.cast(rounded, d.decimal_type(target.precision, target.scale, "type_cast")))
 
 

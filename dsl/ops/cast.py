@@ -4,8 +4,9 @@ From strings (no trimming: trim first):
 
 - ``integer``: ``[+-]?`` and 1 to 19 digits, within the 64-bit range;
 - ``decimal(p,s)``: ``[+-]?`` digits with an optional ``.`` and fraction (``12``, ``12.5``,
-  ``.5``, ``12.``), rounded half away from zero to ``s`` digits; more than ``p - s`` integer
-  digits is NULL (overflow never raises);
+  ``.5``, ``12.``), at most 20 digits before the point and 18 after, rounded half away from
+  zero to ``s`` digits; a value that does not fit ``decimal(p,s)`` is NULL (overflow never
+  raises);
 - ``float``: a decimal number as for ``decimal``, optionally with an exponent of one or two
   digits (``1.5e3``), read as the nearest double;
 - ``boolean``: ``true/false, t/f, yes/no, y/n, 1/0``, ASCII letters in any case;

@@ -17,9 +17,29 @@ Case = tuple[dict[str, Any], list[dict[str, Any]]]
 # Characters chosen to hit engine differences: ASCII and Unicode whitespace, letters whose case
 # mapping differs (ß, İ, Σ, ǅ), digits of other scripts, separators and sign characters.
 TRICKY = list("aAbBzZ09 .,-/$()+_") + [
-    "\t", "\n", "\v", "\f", "\r", "\u00a0", "\u2003", "\u3000", "\u0085",
-    "é", "É", "ß", "ẞ", "İ", "ı", "Σ", "ς", "ǅ", "ﬁ", "١", "٣", "😀",
-]  # fmt: skip
+    "\t",
+    "\n",
+    "\v",
+    "\f",
+    "\r",
+    "\u00a0",
+    "\u2003",
+    "\u3000",
+    "\u0085",
+    "é",
+    "É",
+    "ß",
+    "ẞ",
+    "İ",
+    "ı",
+    "Σ",
+    "ς",
+    "ǅ",
+    "ﬁ",
+    "١",
+    "٣",
+    "😀",
+]
 texts = st.text(alphabet=st.sampled_from(TRICKY), max_size=16)
 maybe_texts = st.one_of(st.none(), texts)
 
@@ -131,10 +151,21 @@ def decimals(scale: int, digits: int = 10) -> st.SearchStrategy[Decimal | None]:
 
 
 UNIT_PAIRS = [
-    ("USD.minor", "USD"), ("USD", "USD.minor"), ("JPY.minor", "JPY"), ("lb", "kg"), ("kg", "lb"),
-    ("m", "ft"), ("in", "cm"), ("C", "F"), ("F", "C"), ("K", "C"), ("MiB", "MB"), ("h", "min"),
-    ("gal", "l"), ("oz", "g"),
-]  # fmt: skip
+    ("USD.minor", "USD"),
+    ("USD", "USD.minor"),
+    ("JPY.minor", "JPY"),
+    ("lb", "kg"),
+    ("kg", "lb"),
+    ("m", "ft"),
+    ("in", "cm"),
+    ("C", "F"),
+    ("F", "C"),
+    ("K", "C"),
+    ("MiB", "MB"),
+    ("h", "min"),
+    ("gal", "l"),
+    ("oz", "g"),
+]
 
 
 @st.composite
@@ -199,9 +230,20 @@ def date_like(draw: Any) -> str | None:
     if kind == "edge":
         m = draw(st.sampled_from([m, 0, 13, 2]))
         d = draw(st.sampled_from([d, 0, 29, 30, 31, 32]))
-    fmt = draw(st.sampled_from(["{m:02}/{d:02}/{y:04}", "{m}/{d}/{y:04}", "{y:04}-{m:02}-{d:02}",
-                                "{d:02}.{m:02}.{y:04}", "{y:04}{m:02}{d:02}", "{m:02}/{d:02}/{yy:02}",
-                                " {m:02}/{d:02}/{y:04}", "{m:02}/{d:02}/{y:04}x"]))  # fmt: skip
+    fmt = draw(
+        st.sampled_from(
+            [
+                "{m:02}/{d:02}/{y:04}",
+                "{m}/{d}/{y:04}",
+                "{y:04}-{m:02}-{d:02}",
+                "{d:02}.{m:02}.{y:04}",
+                "{y:04}{m:02}{d:02}",
+                "{m:02}/{d:02}/{yy:02}",
+                " {m:02}/{d:02}/{y:04}",
+                "{m:02}/{d:02}/{y:04}x",
+            ]
+        )
+    )
     return fmt.format(y=y, m=m, d=d, yy=y % 100)
 
 

@@ -49,12 +49,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
 NOT_EXPRESSIBLE = {
     "mysql": {"regex_extract", "regex_split", "safe_math"},
     "sqlite": {
-        "collapse_whitespace", "regex_extract", "regex_split", "unit_convert", "date_parse",
-        "date_format", "type_cast", "safe_math",
+        "collapse_whitespace",
+        "regex_extract",
+        "regex_split",
+        "unit_convert",
+        "date_parse",
+        "date_format",
+        "type_cast",
+        "safe_math",
     },
     "snowflake": set(ALL_OPS) - {"trim", "case", "concat", "map_dict"},
     "bigquery": set(ALL_OPS) - {"trim", "case", "concat", "map_dict"},
-}  # fmt: skip
+}
 
 
 def _pipeline(op: str) -> Any:

@@ -32,15 +32,40 @@ def test_backtracking_patterns_are_refused(pattern: str) -> None:
 
 # (name, ops, 1 MB input, expected output): inputs that make a backtracking search quadratic.
 CASES: list[tuple[str, list[dict[str, Any]], str, Any]] = [
-    ("unanchored run that fails late", [{"op": "regex_extract", "pattern": "([a-z]+)[0-9]"}], "a" * MB, None),
-    ("anchored at the end", [{"op": "regex_extract", "pattern": "(a+)$", "group": 1}], "a" * MB + "!", None),
-    ("anchored run that fails late", [{"op": "regex_extract", "pattern": "^([a-z]+)[0-9]"}], "a" * MB, None),
-    ("split on a long separator run", [{"op": "regex_split", "pattern": ",+", "index": 1}], "x" + "," * MB, ""),
+    (
+        "unanchored run that fails late",
+        [{"op": "regex_extract", "pattern": "([a-z]+)[0-9]"}],
+        "a" * MB,
+        None,
+    ),
+    (
+        "anchored at the end",
+        [{"op": "regex_extract", "pattern": "(a+)$", "group": 1}],
+        "a" * MB + "!",
+        None,
+    ),
+    (
+        "anchored run that fails late",
+        [{"op": "regex_extract", "pattern": "^([a-z]+)[0-9]"}],
+        "a" * MB,
+        None,
+    ),
+    (
+        "split on a long separator run",
+        [{"op": "regex_split", "pattern": ",+", "index": 1}],
+        "x" + "," * MB,
+        "",
+    ),
     ("collapse whitespace", [{"op": "collapse_whitespace"}], " \t" * (MB // 2) + "x", " x"),
     ("trim", [{"op": "trim"}], " " * MB + "x" + "\t" * MB, "x"),
     ("decimal cast of a long number", [{"op": "type_cast", "to": "decimal(12,2)"}], "1" * MB, None),
-    ("date parse of a long digit run", [{"op": "date_parse", "formats": ["%Y%m%d"]}], "2" * MB, None),
-]  # fmt: skip
+    (
+        "date parse of a long digit run",
+        [{"op": "date_parse", "formats": ["%Y%m%d"]}],
+        "2" * MB,
+        None,
+    ),
+]
 
 
 @pytest.mark.parametrize(("name", "ops", "value", "expected"), CASES, ids=[c[0] for c in CASES])
