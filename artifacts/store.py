@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from artifacts.errors import ArtifactIntegrityError, ArtifactNotFound
 from artifacts.models import ArtifactMeta, ArtifactRef, StoredArtifact
 from core.canonical import canonical_json, sha256_hex
+from core.db import require_transaction
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row
@@ -81,6 +82,7 @@ class PostgresArtifactStore:
         existing = self._ref(run, digest)
         if existing is not None:
             return existing
+        require_transaction(self._conn, "an artifact put")
         # Versions count per (run, kind); the lock makes concurrent puts take turns.
         self._conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),

@@ -32,14 +32,16 @@ from tests.dsl.strategies import STRATEGIES, Case  # noqa: E402
 
 def _engines(home: Path) -> dict[str, Any]:
     import duckdb
+    import psycopg
     import pymysql
 
     from core.db import open_database
     from core.settings import Settings
 
     db = open_database(Settings(home=home), migrate=False)
-    # The driver's own connection: autocommit set on SQLAlchemy's pool proxy would not reach it.
-    pg = db.engine.raw_connection().driver_connection
+    # A connection of its own, in autocommit mode: never one borrowed from the store's pool,
+    # which would go back to the pool still in autocommit mode.
+    pg = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(False))
     pg.autocommit = True
     engines: dict[str, Any] = {
         "duckdb": duckdb.connect(),

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from core.settings import Settings
 
-__all__ = ["Database", "open_database", "normalize_url"]
+__all__ = ["Database", "open_database", "normalize_url", "require_transaction"]
 
 
 class StoreUnavailable(TransientError):
@@ -101,3 +101,11 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
 
         ensure_schema(db.engine)
     return db
+
+
+def require_transaction(conn: Connection, what: str) -> None:
+    """Refuse to run on a connection in autocommit mode: each statement would commit on its
+    own and the advisory locks that serialize appends would be released at once."""
+    driver = conn.connection.driver_connection
+    if getattr(driver, "autocommit", False):
+        raise RuntimeError(f"{what} needs a transaction; the connection is in autocommit mode")

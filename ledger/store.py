@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from core.db import require_transaction
 from ledger.events import GENESIS_HASH, LedgerEvent, StoredEvent, seal
 from ledger.summary import empty_summary, fold
 
@@ -96,6 +97,7 @@ class PostgresLedger:
         from sqlalchemy import text
 
         conn = self._conn
+        require_transaction(conn, "a ledger append")
         # One writer per run at a time: the chain is a sequence.
         conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),

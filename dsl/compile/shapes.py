@@ -38,6 +38,7 @@ BOOL_FALSE = ("false", "f", "no", "n", "0")
 # 24:00 or a leap second 23:59:60 itself); years, months and days by arithmetic or the engine.
 _TOKEN_REGEX = {"Y": "([0-9]{4})", "y": "([0-9]{2})", "H": "([01][0-9]|2[0-3])"}
 _TOKEN_REGEX.update({"M": "([0-5][0-9])", "S": "([0-5][0-9])"})
+_REGEX_META = set("\\^$.|?*+()[]{}-")
 #: Field order of the canonical text a matching string is rewritten to: Y|m|d|H|M|S.
 CANONICAL = ("Y", "m", "d", "H", "M", "S")
 
@@ -79,7 +80,7 @@ def date_shape(fmt: str, *, fixed_width: bool = False) -> DateShape:
     fields: dict[str, int] = {}
     for i, (kind, text) in enumerate(parts):
         if kind == "literal":
-            pieces.append("".join("\\" + c if not c.isalnum() and c != " " else c for c in text))
+            pieces.append("".join("\\" + c if c in _REGEX_META else c for c in text))
             continue
         fields[text] = len(fields) + 1
         if text in ("m", "d"):

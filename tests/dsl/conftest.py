@@ -38,9 +38,11 @@ def _mariadb() -> Any:
 def engines(db: Database) -> Iterator[dict[str, Any]]:
     """DB-API connections by dialect name, as ``dsl.validate_all`` takes them."""
     import duckdb
+    import psycopg
 
-    # The driver's own connection: autocommit set on SQLAlchemy's pool proxy would not reach it.
-    pg = db.engine.raw_connection().driver_connection
+    # A connection of its own, in autocommit mode: never one borrowed from the store's pool,
+    # which would go back to the pool still in autocommit mode.
+    pg = psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(False))
     pg.autocommit = True
     conns: dict[str, Any] = {
         "duckdb": duckdb.connect(),

@@ -261,3 +261,13 @@ def test_verify_detects_a_deleted_event(
     ok, _bad, problem = _verify(db, run_id)
     assert not ok
     assert problem
+
+
+def test_append_refuses_an_autocommit_connection(db: Database) -> None:
+    """Without a transaction the per-run lock would be released after each statement."""
+    run_id = ulid()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with pytest.raises(RuntimeError, match="autocommit"):
+            PostgresLedger(conn).append(_event(run_id))
+    with db.connect() as conn:
+        assert PostgresLedger(conn).events(run_id) == []
