@@ -39,6 +39,17 @@ def normalize_url(url: str) -> str:
     return url
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Lost connections and server failures become TRANSIENT_ERROR; the rest passes through."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        yield
+    except OperationalError as e:
+        raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+
+
 @dataclass(frozen=True)
 class Database:
     """A handle on the control-plane store."""
@@ -49,24 +60,14 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A connection inside one transaction, committed on success, rolled back on error."""
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except OperationalError as e:
-            raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+        with _store_errors(), self.engine.begin() as conn:
+            yield conn
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A connection for reads (autobegin; rolled back on close)."""
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except OperationalError as e:
-            raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+        with _store_errors(), self.engine.connect() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

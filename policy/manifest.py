@@ -6,6 +6,7 @@ it. Bundled manifests live in ``policy/manifests/``; a change is a new file with
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, get_args
@@ -115,10 +116,11 @@ def _load(path: Path) -> PolicyManifest:
         raise ContractError(f"policy manifest {path.name} is invalid: {e}") from None
 
 
-def bundled_manifests() -> list[PolicyManifest]:
-    """Every manifest shipped with Conduit, oldest version first."""
+@functools.cache
+def bundled_manifests() -> tuple[PolicyManifest, ...]:
+    """Every manifest shipped with Conduit, oldest version first (read once per process)."""
     manifests = [_load(p) for p in sorted(_DIR.glob("*.yaml"))]
-    return sorted(manifests, key=lambda m: tuple(int(x) for x in m.version.split(".")))
+    return tuple(sorted(manifests, key=lambda m: tuple(int(x) for x in m.version.split("."))))
 
 
 def current_manifest() -> PolicyManifest:

@@ -5,6 +5,7 @@ The bundled profiles live beside this module as ``<profile_id>.yaml``.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -90,6 +91,7 @@ def load_profile_file(path: Path) -> ThresholdProfile:
         raise ContractError(f"threshold profile {path.name} is invalid: {e}") from None
 
 
-def bundled_profiles() -> list[ThresholdProfile]:
-    """Every profile shipped with Conduit, sorted by id."""
-    return [load_profile_file(p) for p in sorted(_DIR.glob("*.yaml"))]
+@functools.cache
+def bundled_profiles() -> tuple[ThresholdProfile, ...]:
+    """Every profile shipped with Conduit, sorted by id (read once per process)."""
+    return tuple(load_profile_file(p) for p in sorted(_DIR.glob("*.yaml")))
