@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from core.canonical import content_hash
 from dsl.errors import DslError, DslErrors, DslIssue
-from dsl.ops import ALL_OPS, Limits, Op, TypeFlowError, Value
+from dsl.ops import ALL_OPS, FLAGGED_OPS, AnyOp, Limits, TypeFlowError, Value
 from dsl.types import STRING, DType, parse_type
 from dsl.version import DSL_VERSION, supports
 
@@ -47,7 +47,7 @@ class Pipeline(BaseModel):
     dsl_version: str = DSL_VERSION
     inputs: list[Input] = Field(min_length=1)
     output: str = Field(min_length=1, max_length=256)
-    ops: list[Op] = Field(default_factory=list)
+    ops: list[AnyOp] = Field(default_factory=list)
 
     @field_validator("inputs", mode="before")
     @classmethod
@@ -81,8 +81,11 @@ def _structure_issues(e: ValidationError, column: str | None) -> list[DslIssue]:
     for error in e.errors(include_url=False):
         loc = tuple(error["loc"])
         op_index = loc[1] if len(loc) > 1 and loc[0] == "ops" and isinstance(loc[1], int) else None
-        if op_index is not None and len(loc) > 2 and loc[2] in ALL_OPS:
-            loc = loc[:2] + loc[3:]  # drop the discriminator tag pydantic puts in the path
+        # pydantic puts the discriminator tag after each list index; a JSON pointer has none
+        tags = set(ALL_OPS) | set(FLAGGED_OPS)
+        loc = tuple(
+            p for i, p in enumerate(loc) if not (p in tags and i and isinstance(loc[i - 1], int))
+        )
         message = error["msg"]
         if error["type"] == "union_tag_invalid":
             tag = (error.get("ctx") or {}).get("tag", "?")
@@ -94,9 +97,23 @@ def _structure_issues(e: ValidationError, column: str | None) -> list[DslIssue]:
     return issues
 
 
-def _semantic_issues(pipeline: Pipeline, limits: Limits) -> list[DslIssue]:
+def _semantic_issues(
+    pipeline: Pipeline, limits: Limits, features: frozenset[str]
+) -> list[DslIssue]:
     column = pipeline.output
     issues: list[DslIssue] = []
+    for i, op in enumerate(pipeline.ops):
+        for flag, cls in FLAGGED_OPS.items():
+            if isinstance(op, cls) and flag not in features:
+                issues.append(
+                    DslIssue(
+                        f"{op.tag()} is behind the feature flag {flag!r} (§35, planned for "
+                        f"v1.1); it is off unless the pipeline is validated with it",
+                        f"/ops/{i}/op",
+                        i,
+                        column,
+                    )
+                )
     if not supports(pipeline.dsl_version):
         issues.append(
             DslIssue(
@@ -105,10 +122,13 @@ def _semantic_issues(pipeline: Pipeline, limits: Limits) -> list[DslIssue]:
                 column=column,
             )
         )
-    if len(pipeline.ops) > limits.max_ops_per_pipeline:
+    count = sum(
+        1 + len(getattr(op, "then", ())) + len(getattr(op, "otherwise", ())) for op in pipeline.ops
+    )
+    if count > limits.max_ops_per_pipeline:
         issues.append(
             DslIssue(
-                f"{len(pipeline.ops)} ops; the policy allows {limits.max_ops_per_pipeline}",
+                f"{count} ops; the policy allows {limits.max_ops_per_pipeline}",
                 "/ops",
                 column=column,
             )
@@ -145,7 +165,11 @@ def _type_issues(pipeline: Pipeline) -> list[DslIssue]:
 
 
 def validate_pipeline(
-    doc: object, *, limits: Limits | None = None, collect: bool = False
+    doc: object,
+    *,
+    limits: Limits | None = None,
+    collect: bool = False,
+    features: frozenset[str] = frozenset(),
 ) -> Pipeline:
     """Check a pipeline document; return the pipeline or raise DSL_REJECT.
 
@@ -153,6 +177,7 @@ def validate_pipeline(
         doc: the pipeline as JSON-like data (or a :class:`Pipeline` to re-check).
         limits: size limits from the Policy Manifest (defaults: manifest 0.1.0).
         collect: report every problem (DslErrors) instead of the first (DslError).
+        features: feature flags that enable ops beyond v1 (``select_when``); none by default.
     """
     limits = limits or Limits()
     if isinstance(doc, Pipeline):
@@ -164,7 +189,7 @@ def validate_pipeline(
     except ValidationError as e:
         issues = _structure_issues(e, column)
     else:
-        issues = _semantic_issues(pipeline, limits)
+        issues = _semantic_issues(pipeline, limits, features)
         if not issues:
             return pipeline
     if collect and len(issues) > 1:

@@ -35,6 +35,7 @@ from dsl.ops import (
     RegexExtract,
     RegexSplit,
     SafeMath,
+    SelectWhen,
     Trim,
     TypeCast,
     UnitConvert,
@@ -301,6 +302,18 @@ def _type_cast(op: TypeCast, values: Exprs, types: list[DType]) -> Exprs:
     return [_cast_one(v, t, op.target) for v, t in zip(values, types, strict=True)]
 
 
+def _select_when(op: SelectWhen, values: Exprs, types: list[DType]) -> Exprs:
+    def run(ops: list[OpBase]) -> pl.Expr:
+        branch, branch_types = values, types
+        for inner in ops:
+            branch = TRANSFORMS[type(inner)](inner, branch, branch_types)
+            branch_types = list(inner.output(tuple(branch_types)))
+        return branch[0]
+
+    hit = _matches(values[0], parse_regex(op.regex)).fill_null(False)
+    return [pl.when(hit).then(run(op.then)).otherwise(run(op.otherwise))]
+
+
 TRANSFORMS: dict[type[OpBase], Transform] = {
     Trim: _trim,
     Case: _letter_case,
@@ -314,6 +327,7 @@ TRANSFORMS: dict[type[OpBase], Transform] = {
     DateFormat: _date_format,
     TypeCast: _type_cast,
     SafeMath: _safe_math,
+    SelectWhen: _select_when,
 }
 
 

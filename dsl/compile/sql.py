@@ -40,6 +40,7 @@ from dsl.ops import (
     RegexExtract,
     RegexSplit,
     SafeMath,
+    SelectWhen,
     Trim,
     TypeCast,
     UnitConvert,
@@ -407,6 +408,18 @@ def _type_cast(op: TypeCast, values: Values, types: list[DType], d: Dialect) -> 
     return [_cast_one(v, t, op.target, d) for v, t in zip(values, types, strict=True)]
 
 
+def _select_when(op: SelectWhen, values: Values, types: list[DType], d: Dialect) -> Values:
+    def run(ops: list[OpBase]) -> exp.Expr:
+        branch, branch_types = values, types
+        for inner in ops:
+            branch = TRANSFORMS[type(inner)](inner, branch, branch_types, d)
+            branch_types = list(inner.output(tuple(branch_types)))
+        return branch[0]
+
+    hit = d.matches(values[0], parse_regex(op.regex), "select_when")
+    return [exp.Case(ifs=[exp.If(this=hit, true=run(op.then))], default=run(op.otherwise))]
+
+
 TRANSFORMS: dict[type[OpBase], Transform] = {
     Trim: _trim,
     Case: _letter_case,
@@ -420,9 +433,10 @@ TRANSFORMS: dict[type[OpBase], Transform] = {
     DateFormat: _date_format,
     TypeCast: _type_cast,
     SafeMath: _safe_math,
+    SelectWhen: _select_when,
 }
 
-_NEEDS_STANDARD_ONLY = (Trim, Case, Concat, MapDict)
+_NEEDS_STANDARD_ONLY: tuple[type[OpBase], ...] = (Trim, Case, Concat, MapDict)
 
 
 def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expr:
