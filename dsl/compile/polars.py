@@ -40,6 +40,7 @@ from dsl.ops import (
     TypeCast,
     UnitConvert,
 )
+from dsl.ops.cast import NumberFormat
 from dsl.ops.temporal import tokenize
 from dsl.pipeline import Pipeline, value_types
 from dsl.regex import Regex, emit, parse_regex
@@ -298,7 +299,25 @@ def _cast_one(v: pl.Expr, source: DType, target: DType) -> pl.Expr:
     return v.cast(pl.Datetime("us") if target.kind == "timestamp" else pl.Date)
 
 
+def _number_text(v: pl.Expr, fmt: NumberFormat) -> pl.Expr:
+    """As in dsl.compile.sql: literal replacements only."""
+    out = v
+    if fmt.parentheses:
+        wrapped = v.str.starts_with("(") & v.str.ends_with(")") & (v.str.len_chars() >= 2)
+        inner = v.str.slice(1, v.str.len_chars() - 2)
+        out = pl.when(wrapped).then(pl.lit("-") + inner).otherwise(v)
+    for symbol in sorted(fmt.currency, key=len, reverse=True):
+        out = out.str.replace_all(symbol, "", literal=True)
+    if fmt.thousands:
+        out = out.str.replace_all(fmt.thousands, "", literal=True)
+    if fmt.decimal == ",":
+        out = out.str.replace_all(",", ".", literal=True)
+    return out.str.strip_chars(WHITESPACE)
+
+
 def _type_cast(op: TypeCast, values: Exprs, types: list[DType]) -> Exprs:
+    if op.number_format is not None:
+        values = [_number_text(v, op.number_format) for v in values]
     return [_cast_one(v, t, op.target) for v, t in zip(values, types, strict=True)]
 
 

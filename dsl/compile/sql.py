@@ -45,6 +45,7 @@ from dsl.ops import (
     TypeCast,
     UnitConvert,
 )
+from dsl.ops.cast import NumberFormat
 from dsl.ops.temporal import tokenize
 from dsl.pipeline import Pipeline, value_types
 from dsl.regex import parse_regex
@@ -404,7 +405,30 @@ def _cast_one(v: exp.Expr, source: DType, target: DType, d: Dialect) -> exp.Expr
     return d.cast(v, "TIMESTAMP" if target.kind == "timestamp" else "DATE")
 
 
+def _number_text(v: exp.Expr, fmt: NumberFormat, d: Dialect) -> exp.Expr:
+    """Rewrite a formatted number to the plain shape (see dsl.ops.cast), with literal
+    replacements only: they mean the same on every engine."""
+    out = v
+    if fmt.parentheses:
+        wrapped = exp.and_(
+            op2(exp.EQ, fn("substr", v, num(1), num(1)), lit("(")),
+            op2(exp.EQ, fn("substr", v, fn("length", v), num(1)), lit(")")),
+            op2(exp.GTE, fn("length", v), num(2)),
+        )
+        inner = fn("substr", v, num(2), op2(exp.Sub, fn("length", v), num(2)))
+        out = _case(wrapped, d.concat([lit("-"), inner]), v)
+    for symbol in sorted(fmt.currency, key=len, reverse=True):
+        out = fn("replace", out, lit(symbol), lit(""))
+    if fmt.thousands:
+        out = fn("replace", out, lit(fmt.thousands), lit(""))
+    if fmt.decimal == ",":
+        out = fn("replace", out, lit(","), lit("."))
+    return d.trim(out, WHITESPACE, "both", "type_cast")
+
+
 def _type_cast(op: TypeCast, values: Values, types: list[DType], d: Dialect) -> Values:
+    if op.number_format is not None:
+        values = [_number_text(v, op.number_format, d) for v in values]
     return [_cast_one(v, t, op.target, d) for v, t in zip(values, types, strict=True)]
 
 

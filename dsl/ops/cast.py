@@ -17,18 +17,25 @@ Between types: integer and decimal convert both ways (decimal to integer rounds 
 zero); integer, decimal and boolean to ``string`` give the plain text (``12.50`` keeps its scale,
 booleans are ``true``/``false``); ``date`` to ``timestamp`` is midnight, and back drops the time;
 ``float`` to ``string`` is refused: engines print doubles differently.
+
+``number_format`` (string to integer, decimal or float only) reads formatted amounts: first a
+value in parentheses becomes negative (``(45.00)`` is ``-45.00``), then each ``currency`` symbol
+and every ``thousands`` separator is removed wherever it appears, a decimal comma becomes a point,
+and ASCII whitespace at the ends is trimmed; the result must then have the plain shape above. So
+``-$4,053.64`` with ``{"currency": ["$"]}`` is ``-4053.64``, and ``1.234,5`` with
+``{"thousands": ".", "decimal": ","}`` is ``1234.5``.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dsl.ops.base import OpBase, TypeFlowError, Value
 from dsl.types import DType, parse_type
 
-__all__ = ["TypeCast", "CASTS"]
+__all__ = ["TypeCast", "CASTS", "NumberFormat"]
 
 #: Allowed (from, to) kinds.
 CASTS: set[tuple[str, str]] = {
@@ -53,9 +60,30 @@ CASTS: set[tuple[str, str]] = {
 }
 
 
+class NumberFormat(BaseModel):
+    """How a formatted number is written (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    thousands: Literal[",", ".", " ", "'", ""] = ","
+    decimal: Literal[".", ","] = "."
+    currency: list[str] = Field(default_factory=list, max_length=8)
+    parentheses: bool = True
+
+    @model_validator(mode="after")
+    def _distinct(self) -> NumberFormat:
+        if self.thousands == self.decimal:
+            raise ValueError("thousands and decimal separators must differ")
+        for symbol in self.currency:
+            if not symbol or len(symbol) > 8 or any(c in "0123456789.,+-() " for c in symbol):
+                raise ValueError(f"currency symbol {symbol!r}: 1-8 characters, no digits or signs")
+        return self
+
+
 class TypeCast(OpBase):
     op: Literal["type_cast"] = "type_cast"
     to: str = Field(min_length=1, max_length=32)
+    number_format: NumberFormat | None = None
 
     @field_validator("to")
     @classmethod
@@ -67,6 +95,13 @@ class TypeCast(OpBase):
         return parse_type(self.to)
 
     def output(self, value: Value) -> Value:
+        if self.number_format is not None and (
+            self.target.kind not in ("integer", "decimal", "float")
+            or any(dtype.kind != "string" for dtype in value)
+        ):
+            raise TypeFlowError(
+                "number_format reads strings as integer, decimal or float", "number_format"
+            )
         out = []
         for dtype in value:
             if (dtype.kind, self.target.kind) not in CASTS:

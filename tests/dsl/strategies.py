@@ -324,6 +324,49 @@ def type_cast_numeric_cases(draw: Any) -> Case:
     return _pipeline([op], inputs), draw(_rows(decimals(scale, 12), ("x",)))
 
 
+@st.composite
+def money_like(draw: Any) -> str | None:
+    """Amounts as exports write them: symbols, grouping, decimal commas, parentheses, junk."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.one_of(st.none(), texts))
+    value = draw(
+        st.decimals(
+            min_value=-(10**9), max_value=10**9, places=draw(st.integers(0, 3)), allow_nan=False
+        )
+    )
+    whole, _, frac = format(abs(value), "f").partition(".")
+    sep = draw(st.sampled_from([",", ".", " ", "'", ""]))
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    mark = draw(st.sampled_from([".", ","]))
+    text = sep.join(groups or ["0"]) + (mark + frac if frac else "")
+    symbol = draw(st.sampled_from(["", "$", "€", "USD ", "£"]))
+    sign = "-" if value < 0 else ""
+    style = draw(st.sampled_from(["sign-first", "symbol-first", "parens"]))
+    if style == "parens" and sign:
+        return f"({symbol}{text})"
+    return f"{sign}{symbol}{text}" if style == "sign-first" else f"{symbol}{sign}{text}"
+
+
+@st.composite
+def number_format_cases(draw: Any) -> Case:
+    fmt = {
+        "thousands": draw(st.sampled_from([",", ".", " ", "'", ""])),
+        "currency": draw(
+            st.lists(st.sampled_from(["$", "€", "USD", "£"]), max_size=3, unique=True)
+        ),
+        "parentheses": draw(st.booleans()),
+    }
+    fmt["decimal"] = "," if fmt["thousands"] in (".", "") and draw(st.booleans()) else "."
+    if fmt["decimal"] == fmt["thousands"]:
+        fmt["thousands"] = ""
+    to = draw(st.sampled_from(["integer", "float", "decimal(12,2)", "decimal(8,0)"]))
+    op = {"op": "type_cast", "to": to, "number_format": fmt}
+    return _pipeline([op], ["s"]), draw(_rows(money_like()))
+
+
 #: op name -> strategy of (pipeline document, rows)
 STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "trim": trim_cases(),
@@ -336,6 +379,6 @@ STRATEGIES: dict[str, st.SearchStrategy[Case]] = {
     "unit_convert": unit_cases(),
     "date_parse": date_parse_cases(),
     "date_format": date_format_cases(),
-    "type_cast": st.one_of(type_cast_cases(), type_cast_numeric_cases()),
+    "type_cast": st.one_of(type_cast_cases(), type_cast_numeric_cases(), number_format_cases()),
     "safe_math": safe_math_cases(),
 }
