@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["ArtifactStore", "PostgresArtifactStore"]
 
 # Metadata of a reference joined with its content row.
-_META = "r.hash, r.version, r.kind, a.schema_version, r.run_id, r.created_at, a.size_bytes"
+_META = "r.hash, r.version, r.kind, r.schema_version, r.run_id, r.created_at, a.size_bytes"
 _FROM = "artifact_refs r JOIN artifacts a ON a.hash = r.hash"
 
 
@@ -72,14 +72,14 @@ class PostgresArtifactStore:
         """Store ``body`` as an artifact of ``kind`` for ``run_id``; return its reference.
 
         Content is stored once, whoever stores it. A run that stores content it already holds
-        gets its existing reference back and nothing is written.
+        under the same kind gets its existing reference back and nothing is written.
         """
         from sqlalchemy import text
 
         content = canonical_json(body)
         digest = sha256_hex(content)
         run = run_id or ""
-        existing = self._ref(run, digest)
+        existing = self._ref(run, kind, digest)
         if existing is not None:
             return existing
         require_transaction(self._conn, "an artifact put")
@@ -88,32 +88,35 @@ class PostgresArtifactStore:
             text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
             {"k": f"artifact:{run}:{kind}"},
         )
-        existing = self._ref(run, digest)
+        existing = self._ref(run, kind, digest)
         if existing is not None:
             return existing
         self._conn.execute(
             text(
-                "INSERT INTO artifacts (hash, kind, schema_version, size_bytes, content)"
-                " VALUES (:h, :kind, :sv, :n, :c) ON CONFLICT (hash) DO NOTHING"
+                "INSERT INTO artifacts (hash, size_bytes, content)"
+                " VALUES (:h, :n, :c) ON CONFLICT (hash) DO NOTHING"
             ),
-            {"h": digest, "kind": kind, "sv": schema_version, "n": len(content), "c": content},
+            {"h": digest, "n": len(content), "c": content},
         )
         version = self._conn.execute(
             text(
-                "INSERT INTO artifact_refs (run_id, kind, version, hash) SELECT :r, :kind,"
-                " coalesce(max(version), 0) + 1, :h FROM artifact_refs"
+                "INSERT INTO artifact_refs (run_id, kind, version, schema_version, hash)"
+                " SELECT :r, :kind, coalesce(max(version), 0) + 1, :sv, :h FROM artifact_refs"
                 " WHERE run_id = :r AND kind = :kind RETURNING version"
             ),
-            {"r": run, "kind": kind, "h": digest},
+            {"r": run, "kind": kind, "sv": schema_version, "h": digest},
         ).scalar_one()
         return ArtifactRef(hash=digest, version=int(version))
 
-    def _ref(self, run: str, digest: str) -> ArtifactRef | None:
+    def _ref(self, run: str, kind: str, digest: str) -> ArtifactRef | None:
         from sqlalchemy import text
 
         row = self._conn.execute(
-            text("SELECT hash, version FROM artifact_refs WHERE run_id = :r AND hash = :h"),
-            {"r": run, "h": digest},
+            text(
+                "SELECT hash, version FROM artifact_refs"
+                " WHERE run_id = :r AND kind = :kind AND hash = :h"
+            ),
+            {"r": run, "kind": kind, "h": digest},
         ).first()
         return None if row is None else ArtifactRef(hash=row.hash, version=row.version)
 

@@ -13,7 +13,8 @@ Rules (a value has exactly one canonical form):
   NaN and infinities are refused;
 - ``date`` -> ``"YYYY-MM-DD"``; ``datetime`` must carry a time zone and is written in UTC as
   ``"YYYY-MM-DDTHH:MM:SS.ffffffZ"`` (naive datetimes are refused: their instant is unknown);
-- tuples are lists; ``Enum`` members are their values; pydantic models are their JSON-mode dump;
+- tuples are lists; ``Enum`` members are their values; pydantic models are their fields, by
+  these same rules;
 - anything else (sets, bytes, arbitrary objects) is refused rather than guessed.
 """
 
@@ -88,7 +89,7 @@ def to_canonical_value(value: object, path: str = "") -> Any:
         return [to_canonical_value(item, f"{path}/{i}") for i, item in enumerate(value)]
     dump = getattr(value, "model_dump", None)
     if callable(dump):  # a pydantic model
-        return to_canonical_value(dump(mode="json"), path)
+        return to_canonical_value(dump(mode="python"), path)
     raise CanonicalizationError(
         f"{path or '/'}: {type(value).__name__} has no canonical JSON form", field=path
     )

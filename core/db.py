@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import TransientError
+from core.errors import DeterministicFailure, TransientError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -41,13 +41,17 @@ def normalize_url(url: str) -> str:
 
 @contextmanager
 def _store_errors() -> Iterator[None]:
-    """Lost connections and server failures become TRANSIENT_ERROR; the rest passes through."""
-    from sqlalchemy.exc import OperationalError
+    """Lost connections and server failures become TRANSIENT_ERROR; writes the database refuses
+    (a constraint, the append-only triggers, a value out of range) DETERMINISTIC_FAILURE."""
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
     try:
         yield
     except OperationalError as e:
         raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+    except (IntegrityError, DataError) as e:
+        message = str(e.orig).splitlines()[0] if e.orig else str(e)
+        raise DeterministicFailure(f"the control-plane database refused it: {message}") from e
 
 
 @dataclass(frozen=True)

@@ -488,7 +488,27 @@ def parse_regex(pattern: str, *, max_length: int = 1000) -> Regex:
         message = str(e).rsplit(" (at offset", 1)[0]
         raise RegexError(message, e.position + offset) from None
     nullable = _check_deterministic(tree, pattern)
+    _check_repeated_groups(tree)
     return Regex(pattern, tree, start, end, parser.groups, nullable, tuple(_participation(tree)))
+
+
+def _check_repeated_groups(node: Node) -> None:
+    """A capturing group inside a repetition must take part in every repetition: when the last
+    repetition skips it, PostgreSQL reports it empty and the other engines keep the value of an
+    earlier repetition (``^(?:(a)|b)*c`` on ``abc``)."""
+    if isinstance(node, Repeat):
+        if (node.high is None or node.high > 1) and not all(_participation(node.body)):
+            raise RegexError(
+                "a group inside a repetition must match in every repetition "
+                "(engines disagree on what a skipped group holds)",
+                0,
+            )
+        _check_repeated_groups(node.body)
+    elif isinstance(node, Group):
+        _check_repeated_groups(node.body)
+    elif isinstance(node, (Seq, Alt)):
+        for child in node.items if isinstance(node, Seq) else node.branches:
+            _check_repeated_groups(child)
 
 
 def _participation(node: Node, optional: bool = False) -> list[bool]:

@@ -51,6 +51,13 @@ class HumanConfirmation(BaseModel):
     actor: str | None = None
     timestamp: dt.datetime | None = None
 
+    @field_validator("timestamp")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("human_confirmation.timestamp must carry a time zone")
+        return None if value is None else value.astimezone(dt.UTC)
+
 
 class LedgerEvent(BaseModel):
     """One supervisor decision, with exactly the fields of §30."""
@@ -69,8 +76,8 @@ class LedgerEvent(BaseModel):
     params_hash: Sha256 | None = None
     token_estimate: int | None = Field(default=None, ge=0)
     token_actual: int | None = Field(default=None, ge=0)
-    usd_estimate: Decimal | None = Field(default=None, ge=0)
-    usd_actual: Decimal | None = Field(default=None, ge=0)
+    usd_estimate: Decimal | None = Field(default=None, ge=0, lt=10**14, allow_inf_nan=False)
+    usd_actual: Decimal | None = Field(default=None, ge=0, lt=10**14, allow_inf_nan=False)
     retries: int = Field(default=0, ge=0)
     fallback_chain: tuple[str, ...] = ()
     pii_mask_applied: bool = False

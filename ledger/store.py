@@ -189,7 +189,28 @@ class PostgresLedger:
 
     def verify(self, run_id: str) -> Verification:
         """Recompute the run's chain; report the first event that breaks it."""
-        events = self.events(run_id)
+        from pydantic import ValidationError
+        from sqlalchemy import text
+
+        try:
+            events = self.events(run_id)
+        except (ValidationError, ValueError):
+            # A row edited into something that is no longer an event: find and name it.
+            rows = self._conn.execute(
+                text(f"SELECT {_COLUMNS} FROM supervisor_ledger WHERE run_id = :r ORDER BY seq"),
+                {"r": run_id},
+            ).all()
+            for i, row in enumerate(rows, start=1):
+                try:
+                    _event(row)
+                except (ValidationError, ValueError):
+                    return Verification(
+                        run_id, False, i,
+                        f"event {row.event_id} (seq {row.seq}) was altered after it was written "
+                        "(its fields are no longer a valid event)",
+                        row.event_id, row.seq,
+                    )  # fmt: skip
+            raise
         prev = GENESIS_HASH
         for expected_seq, event in enumerate(events, start=1):
             problem = None
@@ -213,12 +234,16 @@ class PostgresLedger:
         count = head.event_count if head else 0
         if count != len(events) or (events and head and head.head_hash != prev):
             last = events[-1] if events else None
+            what = (
+                f"the run's head records {count} events but {len(events)} are stored"
+                if count != len(events)
+                else "the run's head hash differs from the last event's hash"
+            )
             return Verification(
                 run_id,
                 False,
                 len(events),
-                f"the run's head records {count} events but {len(events)} are stored "
-                "(events removed or added outside the ledger)",
+                f"{what} (events removed, added or resealed outside the ledger)",
                 last.event_id if last else None,
                 last.seq if last else None,
             )

@@ -221,6 +221,12 @@ def create_run(db: Database, doc: object, *, idempotency_key: str | None = None)
 def _same_or_refuse(
     conn: Connection, run: RunRecord, pinned: RunContract, key: str | None
 ) -> RunRecord:
+    if pinned.run_id is not None and pinned.run_id != run.run_id:
+        raise ContractError(
+            f"idempotency key {key!r} belongs to run {run.run_id}, but the contract names run "
+            f"{pinned.run_id}",
+            field="run_id",
+        )
     _refuse_immutable_change(run, pinned)
     first = _first_contract(conn, run.run_id)
     asked = contract_document(pinned.model_copy(update={"run_id": run.run_id}))

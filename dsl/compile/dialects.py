@@ -178,7 +178,7 @@ class Dialect:
             return mapped
         size = ("strlen", "length") if self.name == "duckdb" else ("octet_length", "char_length")
         ascii_only = op2(exp.EQ, fn(size[0], s), fn(size[1], s))
-        native = fn("upper" if to == "upper" else "lower", s)
+        native = fn("upper" if to == "upper" else "lower", self.bytewise(s))
         return exp.Case(ifs=[exp.If(this=ascii_only, true=native)], default=mapped)
 
     def native_date_parse(self, s: exp.Expr, shape: Regex, fmt: str, to: str) -> exp.Expr | None:
@@ -232,7 +232,14 @@ class Dialect:
         if self.name == "mysql":
             binary = exp.DataType.build("BINARY", dialect="mysql")
             return op2(exp.EQ, exp.Cast(this=s, to=binary), exp.Cast(this=lit(value), to=binary))
-        return op2(exp.EQ, s, lit(value))
+        return op2(exp.EQ, self.bytewise(s), lit(value))
+
+    def bytewise(self, s: exp.Expr) -> exp.Expr:
+        """On PostgreSQL, ``s`` under the C collation: a column's own collation (an ICU
+        Turkish one, a non-deterministic one) would change case mapping and equality."""
+        if self.name != "postgres":
+            return s
+        return exp.Collate(this=s, expression=exp.Column(this=exp.to_identifier("C", quoted=True)))
 
     def in_exactly(self, s: exp.Expr, values: Sequence[str]) -> exp.Expr:
         """``s`` equals one of ``values`` byte for byte (see ``equals_exactly``)."""
@@ -242,7 +249,7 @@ class Dialect:
                 this=exp.Cast(this=s, to=binary),
                 expressions=[exp.Cast(this=lit(v), to=binary) for v in values],
             )
-        return exp.In(this=s, expressions=[lit(v) for v in values])
+        return exp.In(this=self.bytewise(s), expressions=[lit(v) for v in values])
 
     def lpad(self, s: exp.Expr, width: int) -> exp.Expr:
         self.need("no lpad", self.name != "sqlite", "date_format")
@@ -306,7 +313,9 @@ class Dialect:
         raise NotExpressible(op, self.name, "timestamps are not verified on this engine")
 
     def date_part(self, unit: str, value: exp.Expr) -> exp.Expr:
-        extracted = exp.Extract(this=exp.var(unit), expression=value)
+        extracted: exp.Expr = exp.Extract(this=exp.var(unit), expression=value)
+        if unit == "SECOND":  # PostgreSQL's has the fraction (59.7): whole seconds, not rounded
+            extracted = exp.Floor(this=extracted)
         return exp.Cast(this=extracted, to=exp.DataType.build(self.integer_type()))
 
 

@@ -156,9 +156,10 @@ def _as_decimal(v: pl.Expr, dtype: DType) -> pl.Expr:
     return v
 
 
-def _round_checked(v: pl.Expr, scale: int) -> pl.Expr:
+def _round_checked(v: pl.Expr, target: DType) -> pl.Expr:
     # A non-strict cast is NULL on overflow: the check SQL needs comes free here.
-    return v.round(scale, mode="half_away_from_zero").cast(pl.Decimal(38, scale), strict=False)
+    rounded = v.round(target.scale, mode="half_away_from_zero")
+    return rounded.cast(pl.Decimal(target.precision, target.scale), strict=False)
 
 
 def _unit_convert(op: UnitConvert, values: Exprs, types: list[DType]) -> Exprs:
@@ -168,7 +169,7 @@ def _unit_convert(op: UnitConvert, values: Exprs, types: list[DType]) -> Exprs:
         x = _times(_as_decimal(v, t), t.scale, _dec_lit(c.a), _scale_of(c.a))
         if c.b:
             x = x + _dec_lit(c.b)
-        out.append(_round_checked(x, op.scale))
+        out.append(_round_checked(x, op.result(t)))
     return out
 
 
@@ -181,12 +182,13 @@ def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
     if op.nulls == "zero":
         operands = [v.fill_null(0) for v in operands]
     a, b = operands
+    target = op.output(tuple(types))[0]
     if op.operator == "add":
-        return [_round_checked(a + b, op.scale)]
+        return [_round_checked(a + b, target)]
     if op.operator == "sub":
-        return [_round_checked(a - b, op.scale)]
+        return [_round_checked(a - b, target)]
     if op.operator == "mul":
-        return [_round_checked(_times(a, scales[0], b, scales[1]), op.scale)]
+        return [_round_checked(_times(a, scales[0], b, scales[1]), target)]
     # Division, exactly as in dsl.compile.sql: scaled integers, rounded half away from zero.
     k = op.max_scale(types)
     big = pl.Int128
@@ -203,11 +205,7 @@ def _safe_math(op: SafeMath, values: Exprs, types: list[DType]) -> Exprs:
         Decimal(1).scaleb(-op.scale)
     )
     zero = (b == 0) | b.is_null()
-    return [
-        pl.when(zero)
-        .then(None)
-        .otherwise(_round_checked(value.cast(pl.Decimal(38, op.scale)), op.scale))
-    ]
+    return [pl.when(zero).then(None).otherwise(_round_checked(value, target))]
 
 
 def _parse_one(v: pl.Expr, fmt: str, to: str, *, fixed_width: bool = False) -> pl.Expr:
@@ -291,9 +289,8 @@ def _cast_one(v: pl.Expr, source: DType, target: DType) -> pl.Expr:
     if target.kind == "integer":
         if source.kind == "integer":
             return v
-        rounded = v.round(0, mode="half_away_from_zero")
-        fits = rounded.abs() < _dec_lit(Decimal(10) ** 18)
-        return pl.when(fits).then(rounded.cast(pl.Int64, strict=False))
+        # A non-strict cast is NULL outside the 64-bit range.
+        return v.round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
     if target.kind == "float":
         return v.cast(pl.Float64)
     return v.cast(pl.Datetime("us") if target.kind == "timestamp" else pl.Date)

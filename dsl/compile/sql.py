@@ -46,6 +46,7 @@ from dsl.ops import (
     UnitConvert,
 )
 from dsl.ops.cast import NumberFormat
+from dsl.ops.numeric import decimal_of, literal_type
 from dsl.ops.temporal import tokenize
 from dsl.pipeline import Pipeline, value_types
 from dsl.regex import parse_regex
@@ -124,24 +125,11 @@ def _map_dict(op: MapDict, values: Values, types: list[DType], d: Dialect) -> Va
     return _each(values, one)
 
 
-def _lit_type(value: Decimal) -> DType:
-    """The smallest decimal(p, s) that holds ``value`` exactly."""
-    text = format(value, "f")
-    digits = text.lstrip("-").replace(".", "").lstrip("0") or "0"
-    scale = len(text.split(".")[1]) if "." in text else 0
-    return DType("decimal", max(len(digits), scale + 1), scale)
-
-
 def _decimal_lit(value: Decimal) -> exp.Expr:
-    t = _lit_type(value)
+    t = literal_type(value)
     return exp.Cast(
         this=num(format(value, "f")), to=exp.DataType.build(f"DECIMAL({t.precision}, {t.scale})")
     )
-
-
-def _dtype_of(dtype: DType) -> DType:
-    """Integers enter decimal arithmetic as decimal(19, 0)."""
-    return DType("decimal", 19, 0) if dtype.kind == "integer" else dtype
 
 
 def _fits(rounded: exp.Expr, precision: int, scale: int, d: Dialect) -> exp.Expr:
@@ -160,11 +148,11 @@ def _fits(rounded: exp.Expr, precision: int, scale: int, d: Dialect) -> exp.Expr
     return op2(exp.LTE, whole, _decimal_lit(Decimal(nines)))
 
 
-def _round_checked(value: exp.Expr, scale: int, d: Dialect, op: str) -> exp.Expr:
-    """ROUND half away from zero to ``scale``; NULL when it overflows decimal(38, scale)."""
-    rounded = exp.Round(this=value, decimals=num(scale))
-    fits = _fits(rounded, 38, scale, d)
-    return _case(fits, d.cast(rounded, d.decimal_type(38, scale, op)))
+def _round_checked(value: exp.Expr, target: DType, d: Dialect, op: str) -> exp.Expr:
+    """ROUND half away from zero to the target's scale; NULL if it does not fit the target."""
+    rounded = exp.Round(this=value, decimals=num(target.scale))
+    fits = _fits(rounded, target.precision, target.scale, d)
+    return _case(fits, d.cast(rounded, d.decimal_type(target.precision, target.scale, op)))
 
 
 def _as_decimal(v: exp.Expr, dtype: DType, d: Dialect, op: str) -> exp.Expr:
@@ -175,10 +163,10 @@ def _as_decimal(v: exp.Expr, dtype: DType, d: Dialect, op: str) -> exp.Expr:
 
 def _unit_convert(op: UnitConvert, values: Values, types: list[DType], d: Dialect) -> Values:
     c = conversion(op.from_unit, op.to_unit)
-    factor = _lit_type(c.a)
+    factor = literal_type(c.a)
     out = []
     for v, t in zip(values, types, strict=True):
-        x_type = _dtype_of(t)
+        x_type = decimal_of(t)
         x = d.widen(
             _as_decimal(v, t, d, "unit_convert"),
             x_type.precision,
@@ -189,16 +177,16 @@ def _unit_convert(op: UnitConvert, values: Values, types: list[DType], d: Dialec
         x = op2(exp.Mul, x, _decimal_lit(c.a))
         if c.b:
             x = op2(exp.Add, x, _decimal_lit(c.b))
-        out.append(_round_checked(x, op.scale, d, "unit_convert"))
+        out.append(_round_checked(x, op.result(t), d, "unit_convert"))
     return out
 
 
 def _safe_math(op: SafeMath, values: Values, types: list[DType], d: Dialect) -> Values:
     operands = [_as_decimal(v, t, d, "safe_math") for v, t in zip(values, types, strict=True)]
-    kinds = [_dtype_of(t) for t in types]
+    kinds = [decimal_of(t) for t in types]
     if op.operand is not None:
         operands.append(_decimal_lit(op.operand))
-        kinds.append(_lit_type(op.operand))
+        kinds.append(literal_type(op.operand))
     if op.operator == "mul":
         operands[0] = d.widen(
             operands[0], kinds[0].precision, kinds[0].scale, kinds[1].precision, "safe_math"
@@ -206,22 +194,24 @@ def _safe_math(op: SafeMath, values: Values, types: list[DType], d: Dialect) -> 
     if op.nulls == "zero":
         operands = [exp.Coalesce(this=v, expressions=[num(0)]) for v in operands]
     a, b = operands
+    target = op.output(tuple(types))[0]
     if op.operator == "div":
         k = op.max_scale(types)
         a = d.widen(a, kinds[0].precision, kinds[0].scale, k + 1, "safe_math")
         b = d.widen(b, kinds[1].precision, kinds[1].scale, k + 1, "safe_math")
-        return [_divide(a, b, op.scale, k, d)]
+        return [_divide(a, b, target, k, d)]
     node = {"add": exp.Add, "sub": exp.Sub, "mul": exp.Mul}[op.operator]
-    return [_round_checked(node(this=a, expression=b), op.scale, d, "safe_math")]
+    return [_round_checked(node(this=a, expression=b), target, d, "safe_math")]
 
 
-def _divide(a: exp.Expr, b: exp.Expr, scale: int, k: int, d: Dialect) -> exp.Expr:
-    """a / b rounded half away from zero at ``scale``, exactly: scaled-integer arithmetic.
+def _divide(a: exp.Expr, b: exp.Expr, target: DType, k: int, d: Dialect) -> exp.Expr:
+    """a / b rounded half away from zero at the target scale, exactly: scaled integers.
 
     With A = a * 10^k and B = b * 10^k (k the larger scale of the two, so both are integers), the
     quotient scaled by 10^scale is N / D with N = |A| * 10^scale and D = |B|, rounded as
     floor((2N + D) / 2D); the sign is applied afterwards. Division by zero gives NULL.
     """
+    scale = target.scale
     d.need("exact division needs 128-bit integers", d.name in ("postgres", "duckdb"), "safe_math")
     big = "HUGEINT" if d.name == "duckdb" else "NUMERIC(76, 0)"
     scale_k = _decimal_lit(Decimal(10) ** k)
@@ -246,7 +236,7 @@ def _divide(a: exp.Expr, b: exp.Expr, scale: int, k: int, d: Dialect) -> exp.Exp
     )
     zero = op2(exp.EQ, b, num(0))
     return _case(
-        op2(exp.Or, zero, _is_null(b)), exp.Null(), _round_checked(value, scale, d, "safe_math")
+        op2(exp.Or, zero, _is_null(b)), exp.Null(), _round_checked(value, target, d, "safe_math")
     )
 
 
@@ -398,7 +388,7 @@ def _cast_one(v: exp.Expr, source: DType, target: DType, d: Dialect) -> exp.Expr
         if source.kind == "integer":
             return v
         rounded = exp.Round(this=v, decimals=num(0))
-        fits = op2(exp.LT, exp.Abs(this=rounded), _decimal_lit(Decimal(10) ** 18))
+        fits = exp.Between(this=rounded, low=num(INT64_MIN), high=num(INT64_MAX))
         return _case(fits, d.cast(rounded, d.integer_type()))
     if target.kind == "float":
         return d.cast(v, "DOUBLE")

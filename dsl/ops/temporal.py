@@ -83,6 +83,8 @@ def _format_problem(fmt: str, to: str) -> str | None:
         return "a token appears twice"
     if ("Y" in letters) == ("y" in letters) or "m" not in letters or "d" not in letters:
         return "a date format needs one year (%Y or %y), %m and %d"
+    if ("H" in letters) != ("M" in letters) or ("S" in letters and "H" not in letters):
+        return "a time needs %H and %M together (and %S only with them)"
     if to == "date" and _TIME_TOKENS & set(letters):
         return "a date has no time: parse to timestamp, or drop %H %M %S"
     for kind, text in parts:

@@ -136,7 +136,7 @@ def test_unstorable_body_is_refused_and_nothing_written(
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE artifacts SET kind = 'other' WHERE hash = :h",
+        "UPDATE artifacts SET size_bytes = 0 WHERE hash = :h",
         "DELETE FROM artifacts WHERE hash = :h",
         "UPDATE artifact_refs SET version = 99 WHERE hash = :h",
         "DELETE FROM artifact_refs WHERE hash = :h",
@@ -164,3 +164,15 @@ def test_get_detects_bytes_changed_behind_its_back(
     )
     with db.connect() as conn, pytest.raises(ArtifactIntegrityError, match="corrupt"):
         PostgresArtifactStore(conn).get(ref.hash)
+
+
+def test_same_content_under_two_kinds_keeps_both(
+    store: Callable[[], AbstractContextManager[ArtifactStore]],
+) -> None:
+    run_id = ulid()
+    with store() as s:
+        a = s.put("catalog", {"items": []}, run_id=run_id, schema_version="1")
+        b = s.put("mapping_plan", {"items": []}, run_id=run_id, schema_version="2")
+        listed = {(m.kind, m.ref.version, m.schema_version) for m in s.list(run_id)}
+    assert a.hash == b.hash
+    assert listed == {("catalog", 1, "1"), ("mapping_plan", 1, "2")}

@@ -271,3 +271,31 @@ def test_append_refuses_an_autocommit_connection(db: Database) -> None:
             PostgresLedger(conn).append(_event(run_id))
     with db.connect() as conn:
         assert PostgresLedger(conn).events(run_id) == []
+
+
+def test_verify_names_an_event_edited_into_an_invalid_one(
+    db: Database, superuser_sql: Callable[..., None]
+) -> None:
+    run_id, ids = _three_events(db)
+    superuser_sql(
+        "UPDATE supervisor_ledger SET token_estimate = -1 WHERE event_id = :e", {"e": ids[1]}
+    )
+    ok, bad, problem = _verify(db, run_id)
+    assert not ok and bad == ids[1] and "no longer a valid event" in problem
+
+
+def test_same_instant_in_any_zone_seals_the_same() -> None:
+    from ledger.events import seal
+
+    utc = dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)
+    plus2 = utc.astimezone(dt.timezone(dt.timedelta(hours=2)))
+    events = [
+        _event("01J9ZQ8X3M4N5P6Q7R8S9T0V1W", event_id="01J9ZQ8X3M4N5P6Q7R8S9T0V1X",
+               timestamp_utc=utc, human_confirmation=HumanConfirmation(timestamp=when))
+        for when in (utc, plus2)
+    ]  # fmt: skip
+    assert seal(events[0], seq=1, prev_hash=GENESIS_HASH) == seal(
+        events[1], seq=1, prev_hash=GENESIS_HASH
+    )
+    with pytest.raises(ValueError, match="time zone"):
+        HumanConfirmation(timestamp=dt.datetime(2024, 1, 1, 12))

@@ -125,3 +125,11 @@ def test_changed_reference_data_is_refused(
             "UPDATE threshold_profiles SET content_hash = :h WHERE profile_id = 'tp_default_v1'",
             {"h": original},
         )
+
+
+def test_key_reused_with_another_run_id_is_refused(db: Database) -> None:
+    key = f"k-{uuid.uuid4()}"
+    run = create_run(db, _doc(), idempotency_key=key).run
+    with pytest.raises(ContractError) as info:
+        create_run(db, _doc(run_id=ulid()), idempotency_key=key)
+    assert info.value.field == "run_id" and run.run_id in info.value.message

@@ -117,8 +117,6 @@ def upgrade() -> None:
         f"""
         CREATE TABLE artifacts (
             {_hash("hash", null=False)} PRIMARY KEY,
-            kind           text NOT NULL,
-            schema_version text NOT NULL,
             size_bytes     integer NOT NULL,
             content        bytea NOT NULL,
             created_at     timestamptz NOT NULL DEFAULT now()
@@ -128,13 +126,14 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE artifact_refs (
-            run_id     text NOT NULL DEFAULT '',
-            kind       text NOT NULL,
-            version    integer NOT NULL CHECK (version >= 1),
-            hash       char(64) NOT NULL REFERENCES artifacts(hash),
-            created_at timestamptz NOT NULL DEFAULT now(),
+            run_id         text NOT NULL DEFAULT '',
+            kind           text NOT NULL,
+            version        integer NOT NULL CHECK (version >= 1),
+            schema_version text NOT NULL,
+            hash           char(64) NOT NULL REFERENCES artifacts(hash),
+            created_at     timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (run_id, kind, version),
-            UNIQUE (run_id, hash)
+            UNIQUE (run_id, kind, hash)
         )
         """
     )
