@@ -399,13 +399,14 @@ def _number_text(v: exp.Expr, fmt: NumberFormat, d: Dialect) -> exp.Expr:
     """Rewrite a formatted number to the plain shape (see dsl.ops.cast), with literal
     replacements only: they mean the same on every engine."""
     out = v
+    # exp.Length counts characters everywhere (CHAR_LENGTH on MariaDB, whose LENGTH is bytes).
     if fmt.parentheses:
         wrapped = exp.and_(
             op2(exp.EQ, fn("substr", v, num(1), num(1)), lit("(")),
-            op2(exp.EQ, fn("substr", v, fn("length", v), num(1)), lit(")")),
-            op2(exp.GTE, fn("length", v), num(2)),
+            op2(exp.EQ, fn("substr", v, exp.Length(this=v), num(1)), lit(")")),
+            op2(exp.GTE, exp.Length(this=v), num(2)),
         )
-        inner = fn("substr", v, num(2), op2(exp.Sub, fn("length", v), num(2)))
+        inner = fn("substr", v, num(2), op2(exp.Sub, exp.Length(this=v), num(2)))
         out = _case(wrapped, d.concat([lit("-"), inner]), v)
     for symbol in sorted(fmt.currency, key=len, reverse=True):
         out = fn("replace", out, lit(symbol), lit(""))

@@ -86,3 +86,13 @@ def test_decimal_to_integer_uses_the_64_bit_range(engines: dict[str, Any]) -> No
     rows = [{"x": Decimal("1000000000000000000")}, {"x": Decimal("9223372036854775808")}]
     outcome = validate_all(pipeline, rows, connections=engines)
     assert outcome.ok and outcome.outputs["polars"] == [10**18, None]
+
+
+def test_parentheses_around_multibyte_text(engines: dict[str, Any]) -> None:
+    """MariaDB's LENGTH counts bytes: '(£164)' once lost its parentheses there."""
+    fmt = {"thousands": ".", "decimal": ",", "currency": ["€", "£"]}
+    pipeline = validate_pipeline(_doc([{"op": "type_cast", "to": "float", "number_format": fmt}]))
+    rows = [{"s": "(£164)"}, {"s": "(€1.234,5)"}, {"s": "(é)"}]
+    outcome = validate_all(pipeline, rows, connections=engines)
+    assert outcome.ok and "mysql" in outcome.outputs
+    assert outcome.outputs["mysql"] == [-164.0, -1234.5, None]
