@@ -49,10 +49,6 @@ def op2(node: type[exp.Binary], a: exp.Expr, b: exp.Expr) -> exp.Expr:
     return node(this=wrap(a), expression=wrap(b))
 
 
-def _chars_literal(chars: str) -> exp.Expr:
-    return lit(chars)
-
-
 @dataclass(frozen=True)
 class Dialect:
     """What one SQL engine needs to express the DSL."""
@@ -157,7 +153,7 @@ class Dialect:
         name["right"] = "rtrim"
         if self.name in ("snowflake", "bigquery") and side == "both":
             name["both"] = "trim"
-        return fn(name[side], s, _chars_literal(chars))
+        return fn(name[side], s, lit(chars))
 
     def split_literal(self, s: exp.Expr, sep: str, k: int) -> exp.Expr:
         """Field ``k`` (1-based) of ``s`` split on the literal ``sep``."""
