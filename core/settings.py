@@ -5,12 +5,15 @@ Environment variables carry the ``CONDUIT_`` prefix:
 - ``CONDUIT_DATABASE_URL``: the control-plane PostgreSQL (with pgvector); unset = embedded server
 - ``CONDUIT_REDIS_URL``: Redis for caches, idempotency keys and lane queues; unset = in-process
 - ``CONDUIT_HOME``: where Conduit keeps local state (embedded database, scratch); ``./.conduit``
+- ``CONDUIT_PII_SECRET``: master secret of the pseudonym keys; unset = a random key kept in
+  ``<home>/secrets/pii.key``
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +25,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     home: Path = Path(".conduit")
+    pii_secret: SecretStr | None = None
 
     @property
     def embedded(self) -> bool:

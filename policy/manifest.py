@@ -16,7 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from core.canonical import content_hash
 from core.errors import ContractError
 
-__all__ = ["Action", "Capability", "PolicyManifest", "bundled_manifests", "current_manifest"]
+__all__ = [
+    "DEFAULT_OPERATORS",
+    "Action",
+    "Capability",
+    "Entity",
+    "Operator",
+    "PolicyManifest",
+    "bundled_manifests",
+    "current_manifest",
+    "parse_manifest",
+]
 
 _DIR = Path(__file__).parent / "manifests"
 
@@ -52,14 +62,71 @@ class ModeSwitch(_Frozen):
     data_mode: bool
 
 
+Entity = Literal[
+    "PERSON",
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "US_BANK_NUMBER",
+    "ABA_ROUTING_NUMBER",
+    "IP_ADDRESS",
+    "URL",
+    "DATE_OF_BIRTH",
+    "STREET_ADDRESS",
+    "TAX_ID",
+    "OTHER_ID",
+]
+Operator = Literal["redact", "partial", "pseudonym"]
+
+#: How each entity is masked when a manifest does not say (the 0.1.0 manifest predates the table).
+DEFAULT_OPERATORS: dict[Entity, Operator] = {
+    "PERSON": "pseudonym",
+    "EMAIL_ADDRESS": "pseudonym",
+    "PHONE_NUMBER": "partial",
+    "CREDIT_CARD": "partial",
+    "IBAN_CODE": "partial",
+    "US_SSN": "redact",
+    "US_BANK_NUMBER": "partial",
+    "ABA_ROUTING_NUMBER": "redact",
+    "IP_ADDRESS": "pseudonym",
+    "URL": "redact",
+    "DATE_OF_BIRTH": "redact",
+    "STREET_ADDRESS": "redact",
+    "TAX_ID": "redact",
+    "OTHER_ID": "redact",
+}
+
+
+class PiiDetection(_Frozen):
+    """How columns are judged: see ``policy.pii.detect``."""
+
+    sample_values: int = Field(default=200, gt=0, le=10_000)
+    column_rate: float = Field(default=0.6, gt=0, le=1)
+    ner: bool = True
+
+
 class PiiDefaults(_Frozen):
     mask_before_send: bool
     local_only_override_allowed: bool
+    operators: dict[Entity, Operator] = Field(default_factory=lambda: dict(DEFAULT_OPERATORS))
+    detection: PiiDetection = Field(default_factory=PiiDetection)
+
+    @model_validator(mode="after")
+    def _every_entity_has_an_operator(self) -> PiiDefaults:
+        missing = sorted(set(get_args(Entity)) - set(self.operators))
+        if missing:
+            raise ValueError(f"pii.operators lacks {missing}")
+        return self
 
 
 class Providers(_Frozen):
     allowlist: list[str] = Field(default_factory=list)
     denylist: list[str] = Field(default_factory=list)
+    #: Providers that run on the tenant's own machines; with ``local_only_override`` a request
+    #: may go unmasked only to one of these, at a loopback or private address.
+    local: list[str] = Field(default_factory=list)
 
 
 class SampleCapsLimit(_Frozen):
@@ -103,17 +170,32 @@ class PolicyManifest(_Frozen):
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.model_dump(mode="python"))
+        """SHA-256 of the manifest as written: fields a file leaves to their defaults are not
+        hashed, so adding a defaulted field to the model never changes a stored version's hash."""
+        return content_hash(self.document())
+
+    def document(self) -> dict[str, object]:
+        """The manifest as written (what is hashed and stored)."""
+        return self.model_dump(mode="python", exclude_unset=True)
 
 
-def _load(path: Path) -> PolicyManifest:
+def parse_manifest(text: str, *, name: str = "policy manifest") -> PolicyManifest:
+    """Parse and validate manifest YAML; DETERMINISTIC_FAILURE naming the first bad field."""
     import yaml
     from pydantic import ValidationError
 
     try:
-        return PolicyManifest.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as e:
-        raise ContractError(f"policy manifest {path.name} is invalid: {e}") from None
+        return PolicyManifest.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as e:
+        raise ContractError(f"{name} is not valid YAML: {e}") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise ContractError(f"{name} is invalid: {first['msg']}", field=field) from None
+
+
+def _load(path: Path) -> PolicyManifest:
+    return parse_manifest(path.read_text(encoding="utf-8"), name=f"policy manifest {path.name}")
 
 
 @functools.cache

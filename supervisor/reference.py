@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from artifacts.store import PostgresArtifactStore
+from core.canonical import canonical_json
 from core.errors import IntegrityError
 from core.profiles import ThresholdProfile, bundled_profiles, profile_hash
 from policy.manifest import PolicyManifest, bundled_manifests
@@ -17,7 +18,7 @@ from policy.manifest import PolicyManifest, bundled_manifests
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["ensure_reference_data", "stored_profile"]
+__all__ = ["ensure_reference_data", "store_manifest", "stored_profile"]
 
 
 def _store_profile(conn: Connection, profile: ThresholdProfile) -> None:
@@ -53,7 +54,8 @@ def _store_profile(conn: Connection, profile: ThresholdProfile) -> None:
     )
 
 
-def _store_manifest(conn: Connection, manifest: PolicyManifest) -> None:
+def store_manifest(conn: Connection, manifest: PolicyManifest) -> None:
+    """Store ``manifest`` unless its version is stored; refuse a changed body under its version."""
     from sqlalchemy import text
 
     digest = manifest.content_hash
@@ -68,16 +70,14 @@ def _store_manifest(conn: Connection, manifest: PolicyManifest) -> None:
                 "a changed manifest needs a new version"
             )
         return
-    ref = PostgresArtifactStore(conn).put(
-        "policy_manifest", manifest.model_dump(mode="python"), run_id=None
-    )
+    ref = PostgresArtifactStore(conn).put("policy_manifest", manifest.document(), run_id=None)
     assert ref.hash == digest
     conn.execute(
         text(
             "INSERT INTO policy_manifests (policy_version, content_hash, body) "
             "VALUES (:v, :h, CAST(:b AS jsonb)) ON CONFLICT (policy_version) DO NOTHING"
         ),
-        {"v": manifest.version, "h": digest, "b": manifest.model_dump_json()},
+        {"v": manifest.version, "h": digest, "b": canonical_json(manifest.document()).decode()},
     )
 
 
@@ -89,7 +89,7 @@ def ensure_reference_data(conn: Connection) -> None:
     for profile in bundled_profiles():
         _store_profile(conn, profile)
     for manifest in bundled_manifests():
-        _store_manifest(conn, manifest)
+        store_manifest(conn, manifest)
 
 
 def stored_profile(conn: Connection, profile_id: str) -> ThresholdProfile | None:

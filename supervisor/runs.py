@@ -31,7 +31,7 @@ from dsl.version import DSL_VERSION, supports
 from ledger.events import HumanConfirmation, LedgerEvent
 from ledger.store import PostgresLedger
 from policy.contract_check import check_contract
-from policy.manifest import PolicyManifest, bundled_manifests, current_manifest
+from supervisor.policies import newest_manifest, stored_manifest
 from supervisor.reference import ensure_reference_data, stored_profile
 
 if TYPE_CHECKING:
@@ -78,17 +78,6 @@ class RunRecord:
 class CreateResult:
     run: RunRecord
     created: bool  # False when an earlier create with the same key is returned
-
-
-def _manifest(version: str) -> PolicyManifest:
-    for manifest in bundled_manifests():
-        if manifest.version == version:
-            return manifest
-    known = ", ".join(m.version for m in bundled_manifests())
-    raise ContractError(
-        f"policy_version {version} is not a known Policy Manifest (known: {known})",
-        field="policy_version",
-    )
 
 
 def _pin(contract: RunContract, *, defaults: dict[str, str]) -> RunContract:
@@ -192,18 +181,18 @@ def create_run(db: Database, doc: object, *, idempotency_key: str | None = None)
     """
     _check_key(idempotency_key)
     contract = parse_contract(doc)
-    pinned = _pin(
-        contract,
-        defaults={
-            "policy_version": current_manifest().version,
-            "catalog_version": EMPTY_CATALOG_VERSION,
-        },
-    )
-    assert pinned.policy_version is not None
-    check_contract(_manifest(pinned.policy_version), pinned)
 
     with db.begin() as conn:
         ensure_reference_data(conn)
+        pinned = _pin(
+            contract,
+            defaults={
+                "policy_version": newest_manifest(conn).version,
+                "catalog_version": EMPTY_CATALOG_VERSION,
+            },
+        )
+        assert pinned.policy_version is not None
+        check_contract(stored_manifest(conn, pinned.policy_version), pinned)
         if stored_profile(conn, pinned.threshold_profile_id) is None:
             raise ContractError(
                 f"threshold_profile_id {pinned.threshold_profile_id} is not a stored profile",
@@ -337,7 +326,7 @@ def amend_contract(db: Database, run_id: str, doc: object) -> tuple[RunRecord, b
             defaults={"policy_version": run.policy_version, "catalog_version": run.catalog_version},
         ).model_copy(update={"run_id": run_id})
         _refuse_immutable_change(run, pinned)
-        check_contract(_manifest(run.policy_version), pinned)
+        check_contract(stored_manifest(conn, run.policy_version), pinned)
         digest = contract_hash(pinned)
         if digest == run.contract_hash:
             return run, False

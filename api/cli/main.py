@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli import render
+from api.cli.policy_cmds import eval_app, policy_app
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -32,6 +33,8 @@ runs_app = typer.Typer(help="Create and inspect runs.", no_args_is_help=True)
 artifacts_app = typer.Typer(help="Inspect content-hashed artifacts.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(artifacts_app, name="artifacts")
+app.add_typer(policy_app, name="policy")
+app.add_typer(eval_app, name="eval")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ContractFile = Annotated[

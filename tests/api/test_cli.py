@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from core.db import Database
 from core.errors import CODES
+from policy.manifest import current_manifest
 from tests.conftest import ROOT, CliRunner, require
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
@@ -85,7 +86,7 @@ def test_same_key_same_contract_gives_one_run(cli: CliRunner, db: Database) -> N
 def test_show_and_artifacts(cli: CliRunner) -> None:
     run = _create(cli, EXAMPLE, _key())
     shown = json.loads(cli("runs", "show", run["run_id"], "--json").stdout)
-    assert shown["mode"] == "data_mode" and shown["policy_version"] == "0.1.0"
+    assert shown["mode"] == "data_mode" and shown["policy_version"] == current_manifest().version
     assert shown["decision_summary"]["event_count"] == 1
     [artifact] = shown["artifacts"]
     assert artifact["kind"] == "run_contract" and artifact["hash"] == run["contract_hash"]

@@ -17,6 +17,7 @@ from core.db import Database
 from core.errors import ContractError, IntegrityError
 from core.ids import ulid, ulid_for_key
 from ledger import PostgresLedger
+from policy.manifest import current_manifest
 from supervisor import amend_contract, create_run, ensure_reference_data, get_run
 from tests.conftest import ROOT
 
@@ -38,7 +39,7 @@ def test_run_id_is_derived_from_the_key(db: Database) -> None:
 
 def test_stored_contract_pins_the_versions_in_force(db: Database) -> None:
     run = create_run(db, _doc()).run
-    assert run.contract["policy_version"] == "0.1.0"
+    assert run.contract["policy_version"] == current_manifest().version
     assert run.contract["catalog_version"] == "0.0.0"
     stored = parse_contract(run.contract)
     assert contract_hash(stored) == run.contract_hash

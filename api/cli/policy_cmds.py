@@ -1,0 +1,166 @@
+"""``conduit policy ...`` and ``conduit eval pii``: the Policy Engine's command-line faces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+policy_app = typer.Typer(help="Policy Manifests and policy checks.", no_args_is_help=True)
+eval_app = typer.Typer(help="Score Conduit on golden sets.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _emit(as_json: bool, data: Any, text: str) -> None:
+    typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str) if as_json else text)
+
+
+def _open_db() -> Any:
+    from api.cli.main import _open_db as open_db
+
+    return open_db()
+
+
+@policy_app.command("list")
+def policy_list(as_json: JsonFlag = False) -> None:
+    """List the stored Policy Manifest versions (new runs pin the newest)."""
+    from supervisor.policies import list_manifests
+    from supervisor.reference import ensure_reference_data
+
+    db = _open_db()
+    with db.begin() as conn:
+        ensure_reference_data(conn)
+        manifests = list_manifests(conn)
+    rows = [
+        {"version": m.version, "hash": m.content_hash, "description": m.description}
+        for m in manifests
+    ]
+    text = "\n".join(f"{r['version']:<10} {r['hash'][:12]}  {r['description']}" for r in rows)
+    _emit(as_json, rows, text)
+
+
+@policy_app.command("show")
+def policy_show(
+    version: Annotated[str | None, typer.Argument(help="Version; the newest when omitted.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a Policy Manifest as stored."""
+    import yaml
+
+    from supervisor.policies import newest_manifest, stored_manifest
+    from supervisor.reference import ensure_reference_data
+
+    db = _open_db()
+    with db.begin() as conn:
+        ensure_reference_data(conn)
+        manifest = stored_manifest(conn, version) if version else newest_manifest(conn)
+    doc = manifest.model_dump(mode="json")
+    text = f"# policy {manifest.version}  sha256:{manifest.content_hash}\n" + yaml.safe_dump(
+        doc, sort_keys=False
+    )
+    _emit(as_json, {"hash": manifest.content_hash, "manifest": doc}, text.rstrip())
+
+
+@policy_app.command("publish")
+def policy_publish(
+    file: Annotated[Path, typer.Argument(help="The new manifest (YAML).", metavar="FILE")],
+    actor: Annotated[str, typer.Option("--actor", help="Who publishes it.")],
+    role: Annotated[str, typer.Option("--role", help="Their role (Maintainer or Admin).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Store a new Policy Manifest version (Maintainer/Admin; versions only go up)."""
+    from core.errors import ContractError
+    from supervisor.policies import publish_manifest
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ContractError(f"cannot read {file}: {e}", field="FILE") from None
+    manifest = publish_manifest(_open_db(), text, actor=actor, role=role)
+    data = {"version": manifest.version, "hash": manifest.content_hash}
+    _emit(as_json, data, f"published policy {manifest.version} sha256:{manifest.content_hash}")
+
+
+@policy_app.command("check")
+def policy_check_cmd(
+    request: Annotated[Path, typer.Argument(help="A policy request (YAML or JSON).")],
+    table: Annotated[
+        list[Path] | None,
+        typer.Option("--table", help="Add a CSV file to the request's tables (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Dry-run the Policy Engine on a request: the decision, and what would be masked (never a
+    value). Exit 0 when it would be allowed, 10 (POLICY_BLOCK) when not."""
+    from core.contract import load_contract_file
+    from core.errors import CODES
+    from evals.pii import read_table
+    from supervisor.policies import check_request
+
+    doc = load_contract_file(request)
+    for path in table or []:
+        doc.setdefault("tables", []).append({"name": path.stem, "columns": read_table(path)})
+    decision, _ = check_request(_open_db(), doc)
+    data = decision.model_dump(mode="json")
+    _emit(as_json, data, _decision_text(data))
+    if not decision.allowed:
+        raise typer.Exit(CODES["POLICY_BLOCK"].exit_code)
+
+
+def _decision_text(data: dict[str, Any]) -> str:
+    audit = data["audit"]
+    lines = [
+        f"decision: {'allow' if data['allowed'] else 'deny'} (policy {audit['policy_version']}, "
+        f"{audit['provider']}/{audit['model']} -> {audit['destination']})",
+    ]
+    lines += [f"  reason [{r['kind']}] {r['field']}: {r['message']}" for r in data["reasons"]]
+    if data["would_mask"]:
+        lines.append("would mask:")
+        lines += [
+            f"  {w['location']:<32} {w['entity']:<20} {w['operator']:<10} {w['cells']:>6}  "
+            f"{w['evidence']}"
+            for w in data["would_mask"]
+        ]
+    return "\n".join(lines)
+
+
+@eval_app.command("pii")
+def eval_pii(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Cases (folders with table.csv + labels.csv); the project's set when omitted.",
+            metavar="DIR",
+        ),
+    ] = None,
+    baseline: Annotated[
+        bool, typer.Option("--baseline/--no-baseline", help="Also score vanilla Presidio.")
+    ] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recall and precision of PII masking over labeled cells, beside vanilla Presidio."""
+    from core.errors import ContractError
+    from evals.pii import per_entity_table, run_pii_eval
+
+    if directory is not None and not directory.is_dir():
+        raise ContractError(f"{directory} is not a directory", field="DIR")
+    report = run_pii_eval(directory, baseline=baseline)
+    if as_json:
+        _emit(True, report, "")
+        return
+    o = report["overall"]
+    lines = [
+        f"cases {report['cases']}  labeled cells {o['cells']}  masked {o['found']}  "
+        f"({report['seconds']} s)",
+        f"overall  recall {o['recall']:.4f}  precision {o['precision']:.4f}",
+    ]
+    if "baseline" in report:
+        b = report["baseline"]["overall"]
+        lines.append(f"vanilla Presidio  recall {b['recall']:.4f}  precision {b['precision']:.4f}")
+    lines.append(f"{'entity':<20} {'found':>9} {'recall':>7} {'vanilla':>8}")
+    lines += [f"{e:<20} {f:>9} {r:>7} {v:>8}" for e, f, r, v in per_entity_table(report)]
+    lines += [f"error: {e['case']}: {e['error']}" for e in report["errors"]]
+    _emit(False, report, "\n".join(lines))

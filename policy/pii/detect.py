@@ -1,0 +1,401 @@
+"""Which cells of a table are personal data: a plan per column, then findings per cell.
+
+Cell by cell, recognizers misread tables: amounts, posting dates and part numbers look like phone
+numbers or IDs, and a bare surname matches nothing. So a column is judged as a whole first, from
+three kinds of evidence, strongest first:
+
+1. its domain (when domaining ran) or its header (:mod:`policy.pii.headers`): a column called
+   ``first_name`` or ``ssn`` is masked whole, cell by cell where a value looks like the entity;
+2. its values: a sample of distinct values (``detection.sample_values``) goes through the graded
+   recognizers (:mod:`policy.pii.values`); when one entity fits at least ``detection.column_rate``
+   of them, the column is that entity. A header that names another kind of identifier
+   (``invoice_no``) lets only checksum-validated entities claim its column;
+3. names: a column whose values are shaped like names, or whose header hints at a person
+   (``payee``, ``contact``), is read by the NER model; cells it or the name shape call a person
+   are masked, organisations are not.
+
+Every other column is scanned cell by cell (``spans``): validated and formatted entities are
+masked where they occur; bare digit strings only after a context word (``acct 12345678``); in free
+text, person names found by NER and dates after ``DOB``/``born``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from policy.manifest import Entity, PiiDetection
+from policy.pii import names, ner
+from policy.pii.headers import HeaderEvidence, domain_entity, header_evidence
+from policy.pii.values import Span, find_spans, resolve_overlaps
+
+__all__ = [
+    "CellFinding",
+    "ColumnPlan",
+    "TableFindings",
+    "compatible",
+    "detect_table",
+    "is_masked_value",
+    "text_spans",
+]
+
+Mode = Literal["whole", "names", "spans", "none"]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How one column is treated, and why (shown by ``policy_check``; never carries values)."""
+
+    column: str
+    mode: Mode
+    entity: Entity | None
+    evidence: str
+    #: names mode: a name-shaped value needs this many words (2 where the header only hints).
+    min_words: int = 1
+    #: spans mode: the header names another kind of identifier; only validated spans count.
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class CellFinding:
+    """Personal data in one cell: the spans to mask (the whole trimmed cell in whole/names)."""
+
+    row: int
+    column: str
+    entity: Entity
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class TableFindings:
+    plans: dict[str, ColumnPlan] = field(default_factory=dict)
+    cells: dict[str, dict[int, CellFinding]] = field(default_factory=dict)
+
+    def count(self) -> int:
+        return sum(len(c) for c in self.cells.values())
+
+    def by_entity(self) -> Counter[str]:
+        return Counter(f.entity for c in self.cells.values() for f in c.values())
+
+
+_NULLS = frozenset({"", "null", "none", "n/a", "na", "nan", "-", "--", "?", "unknown", "nil"})
+_MASKED = re.compile(r"^(?:<[A-Z_]+>|[A-Z_]+_[0-9A-Z]{12})$|[*•]{2}|[xX]{3}")
+
+
+def is_masked_value(value: str) -> bool:
+    """True for what the maskers write (``<US_SSN>``, ``PERSON_8KQ2...``, ``**** 4242``) and for
+    values already masked upstream (``XXX-XX-1234``).
+
+    >>> is_masked_value("**** **** **** 4242"), is_masked_value("4242")
+    (True, False)
+    """
+    return bool(_MASKED.search(value))
+
+
+def detect_table(
+    columns: Mapping[str, Sequence[str | None]],
+    *,
+    detection: PiiDetection,
+    domains: Mapping[str, str] | None = None,
+) -> TableFindings:
+    """Find the personal data in a table given as ``{column: values}`` (strings or None)."""
+    findings = TableFindings()
+    for name, values in columns.items():
+        present = _present(values)
+        plan = _plan(name, present, (domains or {}).get(name), detection)
+        findings.plans[name] = plan
+        findings.cells[name] = _cells(plan, present, detection)
+    return findings
+
+
+def _present(values: Sequence[str | None]) -> list[tuple[int, str]]:
+    out = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        s = v.strip()
+        if s.lower() not in _NULLS and not is_masked_value(s):
+            out.append((i, s))
+    return out
+
+
+def _sample(present: list[tuple[int, str]], size: int) -> list[str]:
+    distinct = list(dict.fromkeys(v for _, v in present))
+    if len(distinct) <= size:
+        return distinct
+    step = len(distinct) / size
+    return [distinct[int(i * step)] for i in range(size)]
+
+
+def _free_text(sample: list[str]) -> bool:
+    return sum(len(v.split()) >= 4 for v in sample) >= 0.3 * len(sample)
+
+
+def _plan(
+    name: str, present: list[tuple[int, str]], domain: str | None, detection: PiiDetection
+) -> ColumnPlan:
+    if not present:
+        return ColumnPlan(name, "none", None, "no values")
+    claimed = domain_entity(domain)
+    if claimed is not None:
+        return ColumnPlan(name, "whole", claimed, f"domain {domain}")
+    header = header_evidence(name)
+    if header.strength == "strong" and header.entity is not None:
+        return ColumnPlan(name, "whole", header.entity, f"header {name!r}")
+    negative = header.strength == "negative"
+    sample = _sample(present, detection.sample_values)
+    if _free_text(sample):
+        return ColumnPlan(name, "spans", None, "free text: scanned cell by cell", negative=negative)
+    by_values = _claim_by_values(name, sample, header, detection.column_rate)
+    if by_values is not None:
+        return by_values
+    if header.strength == "weak":
+        return ColumnPlan(name, "names", "PERSON", f"header {name!r} hints at a person", 2)
+    if detection.ner and not negative:
+        by_names = _claim_by_names(name, sample, detection.column_rate)
+        if by_names is not None:
+            return by_names
+    why = "header names another kind of value" if negative else "no column evidence"
+    return ColumnPlan(name, "spans", None, f"{why}: scanned cell by cell", negative=negative)
+
+
+def _whole_cell(span: Span, value: str) -> bool:
+    return span.start <= 1 and span.end >= len(value) - 1
+
+
+def _claim_by_values(
+    name: str, sample: list[str], header: HeaderEvidence, rate: float
+) -> ColumnPlan | None:
+    allowed = {"validated"} if header.strength == "negative" else {"validated", "formatted"}
+    hits: Counter[Entity] = Counter()
+    for value in sample:
+        for span in find_spans(value):
+            if _whole_cell(span, value) and span.grade in allowed:
+                hits[span.entity] += 1
+                break
+    if not hits:
+        return None
+    entity, count = hits.most_common(1)[0]
+    share = count / len(sample)
+    if share < rate:
+        return None
+    return ColumnPlan(name, "whole", entity, f"{share:.0%} of {len(sample)} values are {entity}")
+
+
+def _claim_by_names(name: str, sample: list[str], rate: float) -> ColumnPlan | None:
+    shaped = sum(names.name_shaped(v) for v in sample) / len(sample)
+    if shaped < rate:
+        return None
+    ents = ner.entities(sample)
+    share = sum(_ner_person(v, e) for v, e in zip(sample, ents, strict=True)) / len(sample)
+    if share < 0.5:
+        return None
+    why = f"names: {shaped:.0%} of {len(sample)} values name-shaped, NER persons in {share:.0%}"
+    return ColumnPlan(name, "names", "PERSON", why)
+
+
+def _ner_person(value: str, ents: tuple[ner.Ent, ...]) -> bool:
+    covered = sum(e - s for s, e, label in ents if label == "PERSON")
+    if covered < 0.6 * len(value) or any(c.isdigit() for c in value):
+        return False
+    return not names.has_org_word(value)
+
+
+def _cells(
+    plan: ColumnPlan, present: list[tuple[int, str]], detection: PiiDetection
+) -> dict[int, CellFinding]:
+    if plan.mode == "none":
+        return {}
+    if plan.mode == "whole":
+        assert plan.entity is not None
+        return {
+            i: _whole(i, plan.column, plan.entity, v)
+            for i, v in present
+            if compatible(plan.entity, v)
+        }
+    if plan.mode == "names":
+        return _names(plan, present)
+    return _spans(plan, present, detection)
+
+
+def _whole(row: int, column: str, entity: Entity, value: str) -> CellFinding:
+    return CellFinding(row, column, entity, (Span(entity, 0, len(value), "validated"),))
+
+
+def _names(plan: ColumnPlan, present: list[tuple[int, str]]) -> dict[int, CellFinding]:
+    """A name-shaped value is a name here (NER misreads bare names); NER adds the rest."""
+    distinct = list(dict.fromkeys(v for _, v in present))
+    person = {v: names.name_shaped(v, min_words=plan.min_words) for v in distinct}
+    rest = [v for v in distinct if not person[v] and not names.possessive(v)]
+    for v, ents in zip(rest, ner.entities(rest), strict=True):
+        person[v] = _ner_person(v, ents)
+    out = {i: _whole(i, plan.column, "PERSON", v) for i, v in present if person[v]}
+    # Whatever else a person column holds (`ap@contoso.com`, `+44 20 7946 0773`) is scanned.
+    others = [(i, v) for i, v in present if not person[v]]
+    plain = ColumnPlan(plan.column, "spans", None, plan.evidence)
+    out.update(_spans(plain, others, PiiDetection(ner=False)))
+    return out
+
+
+# A bare digit string is an entity only after one of these words (within 40 characters).
+_CONTEXT: dict[Entity, re.Pattern[str]] = {
+    "US_BANK_NUMBER": re.compile(r"(?i)\b(?:acct|account|a/c|acc)\b"),
+    "ABA_ROUTING_NUMBER": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
+    "US_SSN": re.compile(r"(?i)\b(?:ssn|social security)\b"),
+    "PHONE_NUMBER": re.compile(r"(?i)\b(?:phone|tel|call|mobile|cell|fax|ph|text|reach)\b"),
+    "OTHER_ID": re.compile(r"(?i)\b(?:passport|license|licence|dl|national id|mrn|member)\b"),
+    "TAX_ID": re.compile(r"(?i)\b(?:ein|tin|itin|tax id|taxpayer)\b"),
+}
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATE = re.compile(
+    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{4}|"
+    rf"{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}})\b"
+)
+_DOB_CUE = re.compile(r"(?i)\b(?:dob|d\.o\.b|date of birth|birth ?date|birthday|born)\b")
+
+
+def _spans(
+    plan: ColumnPlan, present: list[tuple[int, str]], detection: PiiDetection
+) -> dict[int, CellFinding]:
+    column = plan.column
+    distinct = list(dict.fromkeys(v for _, v in present))
+    # Luhn passes 1 number in 10: in a column of digit strings that is not a card column, a
+    # passing 16-digit id is an accident.
+    digit_column = sum(v.isdigit() for v in distinct) >= 0.6 * len(distinct)
+    found = {
+        v: _value_spans(v, negative=plan.negative, digit_column=digit_column) for v in distinct
+    }
+    if detection.ner and not plan.negative:
+        for v, spans in zip(distinct, _person_spans_many(distinct), strict=True):
+            found[v] += [
+                p for p in spans if all(p.end <= t.start or p.start >= t.end for t in found[v])
+            ]
+    out = {}
+    for i, v in present:
+        spans_v = found[v]
+        if spans_v:
+            spans_t = tuple(sorted(spans_v, key=lambda s: s.start))
+            out[i] = CellFinding(i, column, spans_t[0].entity, spans_t)
+    return out
+
+
+def text_spans(text: str, *, detection: PiiDetection) -> list[Span]:
+    """Entity spans in free text (a message, a memo): what ``spans`` columns find in a cell."""
+    spans = _value_spans(text, negative=False, digit_column=False)
+    if detection.ner:
+        people = _person_spans_many([text])[0]
+        spans += [p for p in people if all(p.end <= t.start or p.start >= t.end for t in spans)]
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _value_spans(value: str, *, negative: bool, digit_column: bool) -> list[Span]:
+    kept = []
+    for span in find_spans(value, resolve=False):
+        if negative and span.grade != "validated":
+            continue
+        if span.grade == "weak" and not _has_context(value, span):
+            continue
+        if span.entity == "CREDIT_CARD" and span.grade == "formatted" and digit_column:
+            continue
+        if span.entity == "IP_ADDRESS" and _VERSION.search(_around(value, span)):
+            continue
+        kept.append(span)
+    kept = resolve_overlaps(kept)
+    if not negative:
+        kept += _birth_dates(value, kept)
+    return kept
+
+
+_VERSION = re.compile(r"(?i)\b(?:version|ver|v|release|update|build|firmware|patch|upgrade)\b")
+
+
+def _around(value: str, span: Span) -> str:
+    return value[max(0, span.start - 24) : span.start] + " " + value[span.end : span.end + 16]
+
+
+def _has_context(value: str, span: Span) -> bool:
+    context = _CONTEXT.get(span.entity)
+    return context is not None and bool(context.search(value[max(0, span.start - 40) : span.start]))
+
+
+def _birth_dates(value: str, taken: list[Span]) -> list[Span]:
+    out = []
+    for m in _DATE.finditer(value):
+        if _DOB_CUE.search(value[max(0, m.start() - 48) : m.start()]):
+            if all(m.end() <= t.start or m.start() >= t.end for t in taken):
+                out.append(Span("DATE_OF_BIRTH", m.start(), m.end(), "formatted"))
+    return out
+
+
+# NER labels that overrule a cue word (GPE and NORP do not: the model reads many names as places).
+_NOT_PERSON = frozenset({"ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+
+
+def _person_spans_many(texts: list[str]) -> list[list[Span]]:
+    """Person spans in free-text values: NER (mixed-case text) and cue words (any case)."""
+    asked = [t for t in texts if names.has_candidate(t) and not t.isupper()]
+    ents = dict(zip(asked, ner.entities(asked), strict=True))
+    cued = {t: names.cue_spans(t) for t in texts}
+    need_ner = [t for t in texts if cued[t] and t not in ents]
+    ents.update(zip(need_ner, ner.entities(need_ner), strict=True))
+    out = []
+    for t in texts:
+        e = ents.get(t, ())
+        caps = t.isupper()  # title-cased for the model, its spans swallow words: cues only
+        spans = [
+            (s, f) for s, f, label in e if label == "PERSON" and not caps and _real_name(t, s, f)
+        ]
+        for s, f in cued[t]:
+            # The model reads capitals as organisations: no veto in all-caps text.
+            vetoed = not caps and any(label in _NOT_PERSON and a < f and s < b for a, b, label in e)
+            if not vetoed and all(f <= a or s >= b for a, b in spans):
+                spans.append((s, f))
+        out.append([Span("PERSON", s, f, "formatted") for s, f in sorted(spans)])
+    return out
+
+
+def _real_name(text: str, start: int, end: int) -> bool:
+    piece = text[start:end]
+    after = text[end:].split(maxsplit=1)
+    return (
+        " " in piece.strip()
+        and not names.has_org_word(piece)
+        and not names.possessive(piece)
+        and not (after and names.has_org_word(after[0]))
+    )
+
+
+_MASK_CHARS = re.compile(r"[*•]|[xX]{2}")
+
+
+def compatible(entity: Entity, value: str) -> bool:
+    """Whether a value in a column claimed for ``entity`` can be one: ``****4242`` in a card column
+    is already masked, ``Apt`` alone in an address column is not an address.
+
+    >>> compatible("CREDIT_CARD", "4111 1111 1111 1111"), compatible("CREDIT_CARD", "****4242")
+    (True, False)
+    """
+    digits = sum(c.isdigit() for c in value)
+    letters = sum(c.isalpha() for c in value)
+    if _MASK_CHARS.search(value) and entity != "URL":
+        return False
+    rules: dict[Entity, bool] = {
+        "PERSON": letters >= 2 and not names.has_org_word(value) and not names.possessive(value),
+        "EMAIL_ADDRESS": letters >= 1,
+        "PHONE_NUMBER": 7 <= digits <= 15,
+        "CREDIT_CARD": 12 <= digits <= 19,
+        "IBAN_CODE": digits >= 10 and letters >= 2,
+        "US_SSN": digits == 9,
+        "US_BANK_NUMBER": 5 <= digits <= 20,
+        "ABA_ROUTING_NUMBER": digits == 9,
+        "IP_ADDRESS": ("." in value or ":" in value) and digits >= 2,
+        "URL": "." in value or "/" in value,
+        "DATE_OF_BIRTH": digits >= 4 or letters >= 3,
+        "STREET_ADDRESS": letters >= 2,
+        "TAX_ID": digits >= 7,
+        "OTHER_ID": digits + letters >= 5,
+    }
+    return rules[entity]

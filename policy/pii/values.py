@@ -1,0 +1,261 @@
+"""Value evidence: Presidio's pattern recognizers, configured for tables and checked again.
+
+The analyzer is built once per process with an explicit configuration: no NLP model (person
+names are :mod:`policy.pii.ner`'s job), only the recognizers of the entities we mask, only US
+country recognizers (others misfire: a US phone number scores 1.0 as a UK NHS number), and
+tldextract on its bundled suffix list (it would otherwise try the network first).
+
+Presidio finds candidates; this module grades them. Every span gets a ``grade``:
+
+- ``validated``: a checksum or a grammar decides (email, card with Luhn and a real prefix, IBAN
+  mod-97, IP address, URL with a scheme or ``www.``); safe in any column;
+- ``formatted``: a shape people write only for that entity (``123-45-6789``, ``(415) 555-0134``,
+  ``+44 20 7946 0958``, ``12-3456789``, a street line); safe unless the header names another kind;
+- ``weak``: a bare digit string (``4155550134``, ``021000021``); used only with column evidence.
+
+Spans that are part of a larger token are dropped: ``INV-2024-000123`` holds no phone number.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from policy.manifest import Entity
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+__all__ = ["Grade", "Span", "analyzer", "find_spans", "luhn_ok", "resolve_overlaps"]
+
+Grade = Literal["validated", "formatted", "weak"]
+
+
+@dataclass(frozen=True)
+class Span:
+    entity: Entity
+    start: int
+    end: int
+    grade: Grade
+
+
+# Presidio entity -> ours.
+_ENTITY: dict[str, Entity] = {
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN_CODE",
+    "US_SSN": "US_SSN",
+    "US_BANK_NUMBER": "US_BANK_NUMBER",
+    "ABA_ROUTING_NUMBER": "ABA_ROUTING_NUMBER",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "URL": "URL",
+    "US_ITIN": "TAX_ID",
+    "US_EIN": "TAX_ID",
+    "US_PASSPORT": "OTHER_ID",
+    "US_DRIVER_LICENSE": "OTHER_ID",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+}
+
+_STREET_SUFFIX = (
+    r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Ln|Lane|Dr|Drive|Ct|Court|Way|Pl|Place|"
+    r"Ter|Terrace|Cir|Circle|Pkwy|Parkway|Hwy|Highway|Sq|Square|Trl|Trail|Loop|Row|Alley|"
+    r"Crescent|Close|Gardens|Grove|Mews)"
+)
+#: A house number, one to four capitalised words, a street suffix: `1600 Amphitheatre Pkwy`,
+#: `42 O'Connell Street`, `9 rue`-style European lines are not covered.
+STREET_LINE = (
+    r"\b\d{1,6}[A-Za-z]?(?: [NSEW]\.?)?(?: (?:[A-Z][A-Za-z'.-]*|\d{1,3}(?:st|nd|rd|th))){1,4} "
+    + _STREET_SUFFIX
+    + r"\b\.?"
+)
+#: A house number, words, then `, City, ST 12345`: `59 S El Camino Real, Eugene, OR 97450`.
+CITY_LINE = (
+    r"\b\d{1,6}[A-Za-z]? (?:[^\W\d_][\w'.-]*|#\d+)(?: (?:[^\W\d_][\w'.-]*|#\w+)){0,6},"
+    r"(?: [^\W\d_][\w'.-]*){1,3}, [A-Z]{2} \d{5}(?:-\d{4})?\b"
+)
+_EIN = r"\b\d{2}-\d{7}\b"
+
+
+@functools.cache
+def analyzer() -> AnalyzerEngine:
+    """The process's Presidio analyzer for values (built on first use, about 0.2 s)."""
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+    from presidio_analyzer.predefined_recognizers import (
+        AbaRoutingRecognizer,
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        UrlRecognizer,
+        UsBankRecognizer,
+        UsItinRecognizer,
+        UsLicenseRecognizer,
+        UsPassportRecognizer,
+        UsSsnRecognizer,
+    )
+
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(offline(pattern_text.rsplit("@", 1)[-1]).fqdn)
+
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (
+        CreditCardRecognizer(),
+        OfflineEmailRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        PhoneRecognizer(supported_regions=("US",)),
+        UrlRecognizer(),
+        UsSsnRecognizer(),
+        AbaRoutingRecognizer(),
+        UsBankRecognizer(),
+        UsItinRecognizer(),
+        UsPassportRecognizer(),
+        UsLicenseRecognizer(),
+        PatternRecognizer("US_EIN", patterns=[Pattern("EIN", _EIN, 0.5)], name="EinRecognizer"),
+        PatternRecognizer(
+            "STREET_ADDRESS",
+            patterns=[
+                Pattern("street line", STREET_LINE, 0.6),
+                Pattern("city line", CITY_LINE, 0.6),
+            ],
+            name="StreetLineRecognizer",
+        ),
+    ):
+        registry.add_recognizer(recognizer)
+    nlp = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "none"}])
+    nlp.load()
+    return AnalyzerEngine(nlp_engine=nlp, registry=registry, supported_languages=["en"])
+
+
+# Cheap test before Presidio: a value with none of these cannot hold any entity we look for.
+_MAYBE = re.compile(
+    r"\d{3}|\d\.\d{1,3}\.\d|[0-9a-f]{0,4}:[0-9a-f]{0,4}:|@|://|www\.|[A-Z]{2}\d{2}", re.IGNORECASE
+)
+
+
+def find_spans(text: str, *, resolve: bool = True) -> list[Span]:
+    """Graded entity spans in ``text``, longest first where they overlap.
+
+    >>> [(s.entity, s.grade) for s in find_spans("call (415) 555-0134 or mail ana@example.org")]
+    [('PHONE_NUMBER', 'formatted'), ('EMAIL_ADDRESS', 'validated')]
+    >>> find_spans("INV-2024-000123")
+    []
+    """
+    if not _MAYBE.search(text):
+        return []
+    spans: list[Span] = []
+    for result in analyzer().analyze(text, language="en"):
+        entity = _ENTITY.get(result.entity_type)
+        if entity is None:
+            continue
+        start, end = result.start, result.end
+        piece = text[start:end]
+        if entity not in ("EMAIL_ADDRESS", "URL") and not _bounded(text, start, end):
+            continue
+        grade = _grade(entity, piece, text, start)
+        if grade is not None:
+            spans.append(Span(entity, start, end, grade))
+    return resolve_overlaps(spans) if resolve else spans
+
+
+_RANK: dict[Grade, int] = {"validated": 0, "formatted": 1, "weak": 2}
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep the best span where spans overlap: better grade, then longer."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (_RANK[s.grade], s.start - s.end, s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """False when the span continues a larger token (``INV-2024-000123``, ``A1234567B``)."""
+
+    def joined(i: int, step: int) -> bool:
+        if not 0 <= i < len(text):
+            return False
+        c = text[i]
+        if c.isalnum():
+            return True
+        nxt = i + step
+        return c in "-_/#." and 0 <= nxt < len(text) and text[nxt].isalnum()
+
+    return not joined(start - 1, -1) and not joined(end, 1)
+
+
+_DIGITS = re.compile(r"\D")
+_EXTENSION = re.compile(r"(?i)\s*(?:ext\.?|x)\s*\d{1,5}$")
+_SSN = re.compile(r"^\d{3}([- ])\d{2}\1\d{4}$")
+_TAX = re.compile(r"^(?:\d{2}-\d{7}|9\d{2}([- ])[5-9]\d\1\d{4})$")
+_FORMATTED_PHONE = re.compile(
+    r"^(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])"
+    r"\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{1,4})?$"
+)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum of a digit string.
+
+    >>> luhn_ok("4111111111111111"), luhn_ok("4111111111111112")
+    (True, False)
+    """
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+_CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6011|65|64[4-9]|35)")
+
+
+def _grade(entity: Entity, piece: str, text: str, start: int) -> Grade | None:
+    digits = _DIGITS.sub("", piece)
+    separated = len(digits) < len(piece)
+    if entity == "EMAIL_ADDRESS" or entity == "IBAN_CODE":
+        return "validated"
+    if entity == "CREDIT_CARD":
+        ok = 13 <= len(digits) <= 19 and luhn_ok(digits) and _CARD_PREFIX.match(digits)
+        return ("validated" if separated else "formatted") if ok else None
+    if entity == "IP_ADDRESS":
+        try:
+            ipaddress.ip_address(piece)
+        except ValueError:
+            return None
+        # A dotted quad is as often a version number (`10.2.0.1`) as an address.
+        return "validated" if ":" in piece else "formatted" if piece.count(".") == 3 else None
+    if entity == "URL":
+        if "@" in text[max(0, start - 1) : start + 1] or re.match(
+            r"(?i)(?:https?://|www\.)", piece
+        ):
+            return "validated" if "@" not in piece else None
+        return None
+    if entity == "PHONE_NUMBER":
+        piece = _EXTENSION.sub("", piece)
+        digits = _DIGITS.sub("", piece)
+        if not 7 <= len(digits) <= 15:
+            return None
+        if piece.startswith("+") or (len(digits) < len(piece) and _FORMATTED_PHONE.match(piece)):
+            return "formatted"
+        return "weak"
+    if entity == "US_SSN":
+        return "formatted" if _SSN.match(piece) else "weak" if not separated else None
+    if entity == "TAX_ID":
+        return "formatted" if _TAX.match(piece) else "weak" if not separated else None
+    if entity == "STREET_ADDRESS":
+        return "formatted"
+    return "weak"  # US_BANK_NUMBER, ABA_ROUTING_NUMBER, OTHER_ID: digits alone say little
