@@ -53,6 +53,8 @@ class ColumnPlan:
     mode: Mode
     entity: Entity | None
     evidence: str
+    #: whole mode: other entities the header names; a value fitting one of them is masked too.
+    also: tuple[Entity, ...] = ()
     #: names mode: a name-shaped value needs this many words (2 where the header only hints).
     min_words: int = 1
     #: spans mode: the header names another kind of identifier; only validated spans count.
@@ -144,7 +146,9 @@ def _plan(
         return ColumnPlan(name, "whole", claimed, f"domain {domain}")
     header = header_evidence(name)
     if header.strength == "strong" and header.entity is not None:
-        return ColumnPlan(name, "whole", header.entity, f"header {name!r}")
+        return ColumnPlan(name, "whole", header.entity, f"header {name!r}", also=header.also)
+    if header.strength == "weak":
+        return ColumnPlan(name, "names", "PERSON", f"header {name!r} hints at a person", min_words=2)
     negative = header.strength == "negative"
     sample = _sample(present, detection.sample_values)
     if _free_text(sample):
@@ -152,8 +156,6 @@ def _plan(
     by_values = _claim_by_values(name, sample, header, detection.column_rate)
     if by_values is not None:
         return by_values
-    if header.strength == "weak":
-        return ColumnPlan(name, "names", "PERSON", f"header {name!r} hints at a person", 2)
     if detection.ner and not negative:
         by_names = _claim_by_names(name, sample, detection.column_rate)
         if by_names is not None:
@@ -211,13 +213,14 @@ def _cells(
         return {}
     if plan.mode == "whole":
         assert plan.entity is not None
-        return {
-            i: _whole(i, plan.column, plan.entity, v)
-            for i, v in present
-            if compatible(plan.entity, v)
-        }
+        out = {}
+        for i, v in present:
+            fits = [e for e in (plan.entity, *plan.also) if compatible(e, v)]
+            if fits:
+                out[i] = _whole(i, plan.column, fits[0], v)
+        return out
     if plan.mode == "names":
-        return _names(plan, present)
+        return _names(plan, present, detection)
     return _spans(plan, present, detection)
 
 
@@ -225,7 +228,9 @@ def _whole(row: int, column: str, entity: Entity, value: str) -> CellFinding:
     return CellFinding(row, column, entity, (Span(entity, 0, len(value), "validated"),))
 
 
-def _names(plan: ColumnPlan, present: list[tuple[int, str]]) -> dict[int, CellFinding]:
+def _names(
+    plan: ColumnPlan, present: list[tuple[int, str]], detection: PiiDetection
+) -> dict[int, CellFinding]:
     """A name-shaped value is a name here (NER misreads bare names); NER adds the rest."""
     distinct = list(dict.fromkeys(v for _, v in present))
     person = {v: names.name_shaped(v, min_words=plan.min_words) for v in distinct}
@@ -236,7 +241,7 @@ def _names(plan: ColumnPlan, present: list[tuple[int, str]]) -> dict[int, CellFi
     # Whatever else a person column holds (`ap@contoso.com`, `+44 20 7946 0773`) is scanned.
     others = [(i, v) for i, v in present if not person[v]]
     plain = ColumnPlan(plan.column, "spans", None, plan.evidence)
-    out.update(_spans(plain, others, PiiDetection(ner=False)))
+    out.update(_spans(plain, others, detection))
     return out
 
 
@@ -245,7 +250,9 @@ _CONTEXT: dict[Entity, re.Pattern[str]] = {
     "US_BANK_NUMBER": re.compile(r"(?i)\b(?:acct|account|a/c|acc)\b"),
     "ABA_ROUTING_NUMBER": re.compile(r"(?i)\b(?:routing|aba|rtn|transit)\b"),
     "US_SSN": re.compile(r"(?i)\b(?:ssn|social security)\b"),
-    "PHONE_NUMBER": re.compile(r"(?i)\b(?:phone|tel|call|mobile|cell|fax|ph|text|reach)\b"),
+    "PHONE_NUMBER": re.compile(
+        r"(?i)\b(?:phone|tel|call(?:ed|ing)?|mobile|cell|fax|ph|text(?:ed)?|reach|dial(?:ed)?)\b"
+    ),
     "OTHER_ID": re.compile(r"(?i)\b(?:passport|license|licence|dl|national id|mrn|member)\b"),
     "TAX_ID": re.compile(r"(?i)\b(?:ein|tin|itin|tax id|taxpayer)\b"),
 }
@@ -265,9 +272,15 @@ def _spans(
     # Luhn passes 1 number in 10: in a column of digit strings that is not a card column, a
     # passing 16-digit id is an accident.
     digit_column = sum(v.isdigit() for v in distinct) >= 0.6 * len(distinct)
-    found = {
-        v: _value_spans(v, negative=plan.negative, digit_column=digit_column) for v in distinct
-    }
+    found: dict[str, list[Span]] = {}
+    clean: Counter[str] = Counter()  # shape -> values of that shape scanned with no finding
+    for v in distinct:
+        shape = _shape(v)
+        if clean[shape] >= _CLEAN_SHAPE:
+            found[v] = []  # ids, amounts, dates: 20 clean values of one shape vouch for the rest
+            continue
+        found[v] = _value_spans(v, negative=plan.negative, digit_column=digit_column)
+        clean[shape] += not found[v]
     if detection.ner and not plan.negative:
         for v, spans in zip(distinct, _person_spans_many(distinct), strict=True):
             found[v] += [
@@ -280,6 +293,28 @@ def _spans(
             spans_t = tuple(sorted(spans_v, key=lambda s: s.start))
             out[i] = CellFinding(i, column, spans_t[0].entity, spans_t)
     return out
+
+
+_CLEAN_SHAPE = 20
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
+
+
+def _shape(value: str) -> str:
+    """Digit runs with their length, letter runs by case, the rest as is; free text has none.
+
+    >>> _shape("INV-2024-000123"), _shape("-1,234.56"), _shape("Payment to Ana")
+    ('A-9{4}-9{6}', '-9{1},9{3}.9{2}', '')
+    """
+    if " " in value.strip():
+        return ""  # text: every value is scanned
+
+    def run(m: re.Match[str]) -> str:
+        g = m.group()
+        if g.isdigit():
+            return f"9{{{len(g)}}}"
+        return "A" if g.isupper() else "a" if g.islower() else "Aa"
+
+    return _RUNS.sub(run, value)
 
 
 def text_spans(text: str, *, detection: PiiDetection) -> list[Span]:
@@ -335,25 +370,27 @@ _NOT_PERSON = frozenset({"ORG", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"}
 
 
 def _person_spans_many(texts: list[str]) -> list[list[Span]]:
-    """Person spans in free-text values: NER (mixed-case text) and cue words (any case)."""
-    asked = [t for t in texts if names.has_candidate(t) and not t.isupper()]
-    ents = dict(zip(asked, ner.entities(asked), strict=True))
+    """Person spans in free-text values: capitalised runs NER reads as persons (mixed-case text)
+    and names after cue words (any case, unless NER calls them an organisation).
+
+    NER reads the short candidate strings, not whole texts: they repeat across rows (one model
+    call per distinct name) and the small model is no better on the sentence around them.
+    """
+    runs = {t: [] if t.isupper() else names.capitalised_runs(t) for t in texts}
     cued = {t: names.cue_spans(t) for t in texts}
-    need_ner = [t for t in texts if cued[t] and t not in ents]
-    ents.update(zip(need_ner, ner.entities(need_ner), strict=True))
+    pieces = list(dict.fromkeys(t[s:e] for t in texts for s, e in runs[t] + cued[t]))
+    ents = dict(zip(pieces, ner.entities(pieces), strict=True))
     out = []
     for t in texts:
-        e = ents.get(t, ())
-        caps = t.isupper()  # title-cased for the model, its spans swallow words: cues only
         spans = [
-            (s, f) for s, f, label in e if label == "PERSON" and not caps and _real_name(t, s, f)
+            (s, e) for s, e in runs[t] if _ner_person(t[s:e], ents[t[s:e]]) and _real_name(t, s, e)
         ]
-        for s, f in cued[t]:
+        for s, e in cued[t]:
             # The model reads capitals as organisations: no veto in all-caps text.
-            vetoed = not caps and any(label in _NOT_PERSON and a < f and s < b for a, b, label in e)
-            if not vetoed and all(f <= a or s >= b for a, b in spans):
-                spans.append((s, f))
-        out.append([Span("PERSON", s, f, "formatted") for s, f in sorted(spans)])
+            vetoed = not t.isupper() and any(label in _NOT_PERSON for *_, label in ents[t[s:e]])
+            if not vetoed and all(e <= a or s >= b for a, b in spans):
+                spans.append((s, e))
+        out.append([Span("PERSON", s, e, "formatted") for s, e in sorted(spans)])
     return out
 
 
@@ -369,6 +406,8 @@ def _real_name(text: str, start: int, end: int) -> bool:
 
 
 _MASK_CHARS = re.compile(r"[*•]|[xX]{2}")
+# A house number or box: `12 Main St`, `Apt 4B, 9 Elm Rd`, `PO Box 77`; not `Boston, MA 02110`.
+_HOUSE = re.compile(r"(?i)^\s*\d{1,6}[a-z]?\b(?!\s*$)|\bbox\s+\d|\d{1,6}[a-z]?\s+[a-z]")
 
 
 def compatible(entity: Entity, value: str) -> bool:
@@ -385,16 +424,16 @@ def compatible(entity: Entity, value: str) -> bool:
     rules: dict[Entity, bool] = {
         "PERSON": letters >= 2 and not names.has_org_word(value) and not names.possessive(value),
         "EMAIL_ADDRESS": letters >= 1,
-        "PHONE_NUMBER": 7 <= digits <= 15,
+        "PHONE_NUMBER": digits >= 7,
         "CREDIT_CARD": 12 <= digits <= 19,
         "IBAN_CODE": digits >= 10 and letters >= 2,
         "US_SSN": digits == 9,
-        "US_BANK_NUMBER": 5 <= digits <= 20,
+        "US_BANK_NUMBER": 6 <= digits <= 20 and digits >= 3 * letters,
         "ABA_ROUTING_NUMBER": digits == 9,
         "IP_ADDRESS": ("." in value or ":" in value) and digits >= 2,
         "URL": "." in value or "/" in value,
         "DATE_OF_BIRTH": digits >= 4 or letters >= 3,
-        "STREET_ADDRESS": letters >= 2,
+        "STREET_ADDRESS": letters >= 2 and _HOUSE.search(value) is not None,
         "TAX_ID": digits >= 7,
         "OTHER_ID": digits + letters >= 5,
     }

@@ -35,6 +35,8 @@ Strength = Literal["strong", "weak", "negative", "none"]
 class HeaderEvidence:
     entity: Entity | None
     strength: Strength
+    #: Every entity a strong header names (`Acct / IBAN` names two), first is ``entity``.
+    also: tuple[Entity, ...] = ()
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -348,13 +350,12 @@ _WEAK_PERSON = _rx(
 def header_evidence(header: str) -> HeaderEvidence:
     """What ``header`` says about its column."""
     words = header_words(header)
-    for entity, pattern in _STRONG:
-        if pattern.search(words):
-            # `invoice email` is still an email, `vendor contact name` a person: a strong claim
-            # yields only to a word naming another kind of identifier (`card type`).
-            if entity in _NEGATABLE and _NEGATES_STRONG.search(words):
-                break
-            return HeaderEvidence(entity, "strong")
+    # `invoice email` is still an email, `vendor contact name` a person: a strong claim yields
+    # only to a word naming another kind of identifier (`card type`).
+    negated = _NEGATES_STRONG.search(words) is not None
+    named = [e for e, pattern in _STRONG if pattern.search(words)]
+    if named and not (named[0] in _NEGATABLE and negated):
+        return HeaderEvidence(named[0], "strong", tuple(named))
     if _NEGATIVE.search(words):
         return HeaderEvidence(None, "negative")
     if _WEAK_PERSON.search(words):

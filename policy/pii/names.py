@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cue_spans", "has_candidate", "has_org_word", "name_shaped", "possessive"]
+__all__ = [
+    "capitalised_runs",
+    "cue_spans",
+    "has_candidate",
+    "has_org_word",
+    "name_shaped",
+    "possessive",
+]
 
 ORG_WORDS = frozenset(
     """inc incorporated llc l.l.c ltd limited corp corporation co company companies plc gmbh ag sa
@@ -153,4 +160,38 @@ def cue_spans(text: str) -> list[tuple[int, int]]:
                 break
         if len(run) >= 2 or (run and word.lower() in _PERSON_CUES and not text.isupper()):
             out.append((run[0][0], run[-1][1]))
+    return out
+
+
+def capitalised_runs(text: str) -> list[tuple[int, int]]:
+    """Runs of two to four capitalised name-shaped words, the strings worth asking NER about.
+
+    >>> t = "Met Jean-Luc and Anne-Marie Dubois at the Lyon show"
+    >>> [t[s:e] for s, e in capitalised_runs(t)]
+    ['Met Jean-Luc', 'Anne-Marie Dubois']
+    """
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            out.append((run[0][0], run[-1][1]))
+        run.clear()
+
+    for m in _TOKEN.finditer(text):
+        bare = m.group().rstrip(",.;:")
+        ok = (
+            _capitalised(bare)
+            and _NAME_WORD.match(bare) is not None
+            and bare.lower() not in _NOT_NAMES
+            and not has_org_word(bare)
+            and not possessive(bare)
+        )
+        if ok and len(run) < 4:
+            run.append((m.start(), m.start() + len(bare)))
+            if bare != m.group():
+                close()
+        else:
+            close()
+    close()
     return out
