@@ -11,7 +11,7 @@ The answer is a strength:
   ``posting_date``, ``firmware_version``); only checksum-validated values may override it.
 
 >>> header_evidence("customerFirstName")
-HeaderEvidence(entity='PERSON', strength='strong')
+HeaderEvidence(entity='PERSON', strength='strong', also=('PERSON',))
 >>> header_evidence("Invoice No").strength
 'negative'
 >>> header_evidence("email_address").entity
