@@ -27,3 +27,9 @@ contract_hash=$(conduit runs show "$run_id" --json \
 echo "== conduit artifacts show ${contract_hash:0:16}"
 conduit artifacts show "${contract_hash:0:16}" | head -20
 echo "..."
+echo
+request=examples/bank_transactions/policy_request.yaml
+echo "== conduit policy check $request --table examples/bank_transactions/transactions.csv"
+status=0
+conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
+echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
