@@ -288,6 +288,13 @@ def _unique_key_loader() -> type:
     return UniqueKeyLoader
 
 
+def load_yaml_strict(text: str) -> Any:
+    """Parse YAML (or JSON) refusing duplicate keys (DETERMINISTIC_FAILURE naming the key)."""
+    import yaml
+
+    return yaml.load(text, Loader=_unique_key_loader())  # noqa: S506 - a SafeLoader subclass
+
+
 def load_contract_file(path: Path) -> dict[str, Any]:
     """Read a contract document from a YAML or JSON file (JSON is YAML)."""
     import yaml

@@ -59,6 +59,9 @@ def masked_sample(
 ) -> MaskedSample:
     """The first rows of ``table`` within ``caps``, masked by the manifest's operators.
 
+    The caps count the rows as read from the source; masking may make a sample slightly
+    larger or smaller than ``bytes_max`` (a pseudonym is 20 to 30 characters).
+
     Raises:
         PolicyBlock: in ``metadata_only`` (no row leaves a metadata-only run), or when the caps
             exceed the policy's.

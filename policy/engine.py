@@ -167,6 +167,14 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{host}" + ("" if port in (None, default) else f":{port}")
 
 
+# Addresses on the tenant's own machines: loopback, RFC 1918, unique-local IPv6 (not the
+# documentation ranges `is_private` also counts).
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
+)
+
+
 def _is_local_host(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -175,11 +183,12 @@ def _is_local_host(url: str) -> bool:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False
-    return address.is_loopback or address.is_private
+    return any(address in network for network in _LOCAL_NETWORKS)
 
 
 def _destination(manifest: PolicyManifest, request: PolicyRequest) -> Literal["local", "cloud"]:
-    local = request.provider in manifest.providers.local and _is_local_host(request.endpoint)
+    local_providers = {p.lower() for p in manifest.providers.local}
+    local = request.provider.lower() in local_providers and _is_local_host(request.endpoint)
     return "local" if local else "cloud"
 
 
@@ -282,18 +291,22 @@ def _reasons(
             )
         )
     out += _provider_reasons(manifest, request)
-    out += _pii_reasons(request, would_mask, override and destination == "local")
+    # Unmasked data may go out only under an override that passed every check above.
+    valid_override = override and destination == "local" and not out
+    out += _pii_reasons(request, would_mask, valid_override)
     out += _cost_reasons(request)
     return out
 
 
 def _provider_reasons(manifest: PolicyManifest, request: PolicyRequest) -> list[Reason]:
     out = []
-    p, v = request.provider, manifest.version
-    for source, deny, allow in (
+    p, v = request.provider.lower(), manifest.version
+    for source, deny_list, allow_list in (
         ("policy", manifest.providers.denylist, manifest.providers.allowlist),
         ("contract", request.provider_denylist, request.provider_allowlist),
     ):
+        deny = {d.lower() for d in deny_list}
+        allow = {a.lower() for a in allow_list}
         if p in deny or (allow and p not in allow):
             why = "denies" if p in deny else "does not allow"
             label = f"policy {v}" if source == "policy" else "the Run Contract"

@@ -184,8 +184,10 @@ def parse_manifest(text: str, *, name: str = "policy manifest") -> PolicyManifes
     import yaml
     from pydantic import ValidationError
 
+    from core.contract import load_yaml_strict
+
     try:
-        return PolicyManifest.model_validate(yaml.safe_load(text))
+        return PolicyManifest.model_validate(load_yaml_strict(text))
     except yaml.YAMLError as e:
         raise ContractError(f"{name} is not valid YAML: {e}") from None
     except ValidationError as e:

@@ -84,7 +84,9 @@ class TableFindings:
 
 
 _NULLS = frozenset({"", "null", "none", "n/a", "na", "nan", "-", "--", "?", "unknown", "nil"})
-_MASKED = re.compile(r"^(?:<[A-Z_]+>|[A-Z_]+_[0-9A-Z]{12})$|[*•]{2}|[xX]{3}")
+# Mask characters stand in for digits: `****4242`, `XXX-XX-1234`; `Maxx` and `alexxx@` are names.
+_MASK_RUN = r"[*•]{2,}|(?<![^\W\d_])[xX]{2,}(?![^\W\d_])"
+_MASKED = re.compile(r"^(?:<[A-Z_]+>|[A-Z_]+_[0-9A-Z]{12})$|" + _MASK_RUN)
 
 
 def is_masked_value(value: str) -> bool:
@@ -148,7 +150,9 @@ def _plan(
     if header.strength == "strong" and header.entity is not None:
         return ColumnPlan(name, "whole", header.entity, f"header {name!r}", also=header.also)
     if header.strength == "weak":
-        return ColumnPlan(name, "names", "PERSON", f"header {name!r} hints at a person", min_words=2)
+        return ColumnPlan(
+            name, "names", "PERSON", f"header {name!r} hints at a person", min_words=2
+        )
     negative = header.strength == "negative"
     sample = _sample(present, detection.sample_values)
     if _free_text(sample):
@@ -405,7 +409,7 @@ def _real_name(text: str, start: int, end: int) -> bool:
     )
 
 
-_MASK_CHARS = re.compile(r"[*•]|[xX]{2}")
+_MASK_CHARS = re.compile(r"[*•]|" + _MASK_RUN)
 # A house number or box: `12 Main St`, `Apt 4B, 9 Elm Rd`, `PO Box 77`; not `Boston, MA 02110`.
 _HOUSE = re.compile(r"(?i)^\s*\d{1,6}[a-z]?\b(?!\s*$)|\bbox\s+\d|\d{1,6}[a-z]?\s+[a-z]")
 

@@ -84,10 +84,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def _normal(entity: Entity, value: str) -> str:
+    """The form pseudonyms are computed on: digits and letters of numbers; case- and accent-free
+    text (``IŞIK`` and ``Işık`` are one name: ``casefold`` alone keeps the dotless ``ı``)."""
     value = unicodedata.normalize("NFKC", value).strip()
     if entity in _NUMERIC:
         return _SEPARATORS.sub("", value).upper()
-    return _SPACES.sub(" ", value).casefold()
+    folded = unicodedata.normalize("NFKD", value.casefold().replace("ı", "i"))
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return _SPACES.sub(" ", bare).casefold()
 
 
 def pseudonym(key: bytes, entity: Entity, value: str) -> str:
