@@ -29,7 +29,7 @@ from typing import Literal
 
 from policy.manifest import Entity, PiiDetection
 from policy.pii import names, ner
-from policy.pii.headers import HeaderEvidence, domain_entity, header_evidence
+from policy.pii.headers import HeaderEvidence, domain_entity, header_evidence, header_words
 from policy.pii.values import Span, find_spans, resolve_overlaps
 
 __all__ = [
@@ -112,7 +112,69 @@ def detect_table(
         plan = _plan(name, present, (domains or {}).get(name), detection)
         findings.plans[name] = plan
         findings.cells[name] = _cells(plan, present, detection)
+    _key_value_cells(columns, findings)
+    _known_names(columns, findings)
     return findings
+
+
+def _known_names(columns: Mapping[str, Sequence[str | None]], findings: TableFindings) -> None:
+    """A one-word cell of a person column is a name when the table names that person elsewhere
+    (`Siobhan` under `contact`, `Siobhan` under `first_name`)."""
+    known = {
+        word.casefold()
+        for name, cells in findings.cells.items()
+        for f in cells.values()
+        if f.entity == "PERSON" and findings.plans[name].mode in ("whole", "names")
+        for word in (columns[name][f.row] or "").replace(",", " ").split()
+        if len(word) > 1
+    }
+    for name, plan in findings.plans.items():
+        if plan.mode != "names":
+            continue
+        cells = findings.cells[name]
+        for row, value in enumerate(columns[name]):
+            v = (value or "").strip()
+            if row not in cells and v.casefold() in known and names.name_shaped(v):
+                cells[row] = _whole(row, name, "PERSON", v)
+
+
+def _key_value_cells(columns: Mapping[str, Sequence[str | None]], findings: TableFindings) -> None:
+    """Key-value exports (``field,value`` rows: ``birth_date,1979-08-02``): a key column (its
+    header says so, its values are mostly header names) heads the cell to its right, row by row."""
+    order = list(columns)
+    for key, name in zip(order, order[1:], strict=False):
+        if findings.plans[name].mode == "whole" or not _KEY_HEADER.search(header_words(key)):
+            continue
+        if not _is_key_column(columns[key]):
+            continue
+        cells = findings.cells[name]
+        for row, value in enumerate(columns[name]):
+            label = columns[key][row]
+            if row in cells or not value or not label or is_masked_value(value.strip()):
+                continue
+            evidence = header_evidence(label)
+            entity = evidence.entity if evidence.strength == "strong" else None
+            if evidence.strength == "weak" and names.name_shaped(value.strip(), min_words=2):
+                entity = "PERSON"  # `name,KWAME BOATENG`
+            if entity is not None and compatible(entity, value.strip()):
+                cells[row] = _whole(row, name, entity, value.strip())
+
+
+# The header of a key column in a key-value export (the value column comes right after it).
+_KEY_HEADER = re.compile(
+    r"(?:^| )(?:field|key|attribute|attr|property|prop|name|label|parameter|param|variable)"
+    r"(?: name)?$"
+)
+
+
+def _is_key_column(values: Sequence[str | None]) -> bool:
+    present = [v for v in values if v]
+    distinct = set(present)
+    if len(present) < 4 or len(distinct) > 60 or len(distinct) * 2 > len(present) + 2:
+        return False
+    named = sum(header_evidence(v).strength in ("strong", "negative") for v in distinct)
+    strong = sum(header_evidence(v).strength == "strong" for v in distinct)
+    return strong >= 2 and named >= 0.5 * len(distinct)
 
 
 def _present(values: Sequence[str | None]) -> list[tuple[int, str]]:
@@ -390,9 +452,8 @@ def _person_spans_many(texts: list[str]) -> list[list[Span]]:
             (s, e) for s, e in runs[t] if _ner_person(t[s:e], ents[t[s:e]]) and _real_name(t, s, e)
         ]
         for s, e in cued[t]:
-            # The model reads capitals as organisations: no veto in all-caps text.
-            vetoed = not t.isupper() and any(label in _NOT_PERSON for *_, label in ents[t[s:e]])
-            if not vetoed and all(e <= a or s >= b for a, b in spans):
+            # A cue is stronger evidence than the model, which reads bare names as organisations.
+            if all(e <= a or s >= b for a, b in spans):
                 spans.append((s, e))
         out.append([Span("PERSON", s, e, "formatted") for s, e in sorted(spans)])
     return out

@@ -122,6 +122,22 @@ def analyzer() -> AnalyzerEngine:
         UsPassportRecognizer(),
         UsLicenseRecognizer(),
         PatternRecognizer("US_EIN", patterns=[Pattern("EIN", _EIN, 0.5)], name="EinRecognizer"),
+        # Presidio's card pattern predates Mastercard's 2-series (2221-2720).
+        PatternRecognizer(
+            "CREDIT_CARD",
+            patterns=[Pattern("2-series", r"\b2[2-7]\d{2}(?:[- ]?\d{4}){3}\b", 0.5)],
+            name="CardTwoSeriesRecognizer",
+        ),
+        # Passport, licence, member numbers mixing letters and digits (`C01X00T47`): weak, used
+        # only after a context word.
+        PatternRecognizer(
+            "US_PASSPORT",
+            patterns=[
+                Pattern("document", r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,14}\b", 0.1)
+            ],
+            name="DocumentNumberRecognizer",
+            global_regex_flags=re.DOTALL,  # capitals only: `C01X00T47`, not `abc123`
+        ),
         PatternRecognizer(
             "STREET_ADDRESS",
             patterns=[
@@ -139,7 +155,9 @@ def analyzer() -> AnalyzerEngine:
 
 # Cheap test before Presidio: a value with none of these cannot hold any entity we look for.
 _MAYBE = re.compile(
-    r"\d{3}|\d\.\d{1,3}\.\d|[0-9a-f]{0,4}:[0-9a-f]{0,4}:|@|://|www\.|[A-Z]{2}\d{2}", re.IGNORECASE
+    r"\d{3}|\d\.\d{1,3}\.\d|[0-9a-f]{0,4}:[0-9a-f]{0,4}:|@|://|www\.|[A-Z]{2}\d{2}"
+    r"|\b\d{1,6}[A-Za-z]? [A-Z][a-z]|[A-Z]\d[A-Z0-9]{4}",
+    re.IGNORECASE,
 )
 
 
