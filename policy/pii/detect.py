@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -85,18 +85,25 @@ class TableFindings:
 
 _NULLS = frozenset({"", "null", "none", "n/a", "na", "nan", "-", "--", "?", "unknown", "nil"})
 # Mask characters stand in for digits: `****4242`, `XXX-XX-1234`; `Maxx` and `alexxx@` are names.
-_MASK_RUN = r"[*•]{2,}|(?<![^\W\d_])[xX]{2,}(?![^\W\d_])"
-_MASKED = re.compile(r"^(?:<[A-Z_]+>|[A-Z_]+_[0-9A-Z]{12})$|" + _MASK_RUN)
+# What maskers write: `<US_SSN>`, `PERSON_8KQ2M7QJ3V1A`, runs of `*`/`•`, and `X` runs standing
+# for digits (`XXX-XX-1234`; not the `xx` of `Maxx`).
+_MASK_TOKEN = re.compile(
+    r"<[A-Z_]+>|\b[A-Z_]+_[0-9A-Z]{12}\b|[*•]+|(?<![^\W\d_])[xX]{2,}(?![^\W\d_])"
+)
 
 
 def is_masked_value(value: str) -> bool:
-    """True for what the maskers write (``<US_SSN>``, ``PERSON_8KQ2...``, ``**** 4242``) and for
-    values already masked upstream (``XXX-XX-1234``).
+    """True when nothing personal is left: mask tokens, separators and at most four letters or
+    digits (``**** **** **** 4242``, ``XXX-XX-1234``, ``<US_SSN>``). A value that merely holds a
+    mask token (``**URGENT** call Maria 415-555-0134``) is not masked.
 
     >>> is_masked_value("**** **** **** 4242"), is_masked_value("4242")
     (True, False)
+    >>> is_masked_value("**URGENT** call Maria Gonzalez 415-555-0134")
+    False
     """
-    return bool(_MASKED.search(value))
+    rest, count = _MASK_TOKEN.subn("", value)
+    return count > 0 and sum(c.isalnum() for c in rest) <= 4
 
 
 def detect_table(
@@ -178,13 +185,18 @@ def _is_key_column(values: Sequence[str | None]) -> bool:
 
 
 def _present(values: Sequence[str | None]) -> list[tuple[int, str]]:
+    """(row, trimmed value) of the cells holding something: not empty, null-like or masked."""
+    keep: dict[str, str | None] = {}  # raw value -> trimmed, or None to drop (once per value)
     out = []
     for i, v in enumerate(values):
         if v is None:
             continue
-        s = v.strip()
-        if s.lower() not in _NULLS and not is_masked_value(s):
-            out.append((i, s))
+        if v not in keep:
+            s = v.strip()
+            keep[v] = None if s.lower() in _NULLS or is_masked_value(s) else s
+        trimmed = keep[v]
+        if trimmed is not None:
+            out.append((i, trimmed))
     return out
 
 
@@ -217,8 +229,8 @@ def _plan(
         )
     negative = header.strength == "negative"
     sample = _sample(present, detection.sample_values)
-    if _free_text(sample):
-        return ColumnPlan(name, "spans", None, "free text: scanned cell by cell", negative=negative)
+    if _free_text(sample):  # `ticket notes`, `order comments`: text says what it likes
+        return ColumnPlan(name, "spans", None, "free text: scanned cell by cell")
     by_values = _claim_by_values(name, sample, header, detection.column_rate)
     if by_values is not None:
         return by_values
@@ -279,11 +291,18 @@ def _cells(
         return {}
     if plan.mode == "whole":
         assert plan.entity is not None
-        out = {}
+        out, others = {}, []
+        fitting: dict[str, list[Entity]] = {}
         for i, v in present:
-            fits = [e for e in (plan.entity, *plan.also) if compatible(e, v)]
+            if v not in fitting:  # present values are unmasked already
+                fitting[v] = _fitting(v, (plan.entity, *plan.also))
+            fits = fitting[v]
             if fits:
                 out[i] = _whole(i, plan.column, fits[0], v)
+            else:
+                others.append((i, v))  # `4111 1111 1111 1111 exp 12/27`: scanned, not trusted
+        plain = ColumnPlan(plan.column, "spans", None, plan.evidence)
+        out.update(_spans(plain, others, detection))
         return out
     if plan.mode == "names":
         return _names(plan, present, detection)
@@ -327,7 +346,7 @@ _DATE = re.compile(
     r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-\d{1,2}-\d{4}|"
     rf"{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}})\b"
 )
-_DOB_CUE = re.compile(r"(?i)\b(?:dob|d\.o\.b|date of birth|birth ?date|birthday|born)\b")
+_DOB_CUE = re.compile(r"(?i)\b(?:dob|d\.o\.b|date of birth|birth ?date|birthday|birth|born)\b")
 
 
 def _spans(
@@ -342,7 +361,7 @@ def _spans(
     clean: Counter[str] = Counter()  # shape -> values of that shape scanned with no finding
     for v in distinct:
         shape = _shape(v)
-        if clean[shape] >= _CLEAN_SHAPE:
+        if shape and clean[shape] >= _CLEAN_SHAPE and _vouchable(shape):
             found[v] = []  # ids, amounts, dates: 20 clean values of one shape vouch for the rest
             continue
         found[v] = _value_spans(v, negative=plan.negative, digit_column=digit_column)
@@ -383,6 +402,21 @@ def _shape(value: str) -> str:
     return _RUNS.sub(run, value)
 
 
+_DATE_SHAPE = re.compile(r"^9\{4\}[-/.]9\{1,2\}[-/.]9\{1,2\}(?:[ T]9\{2\}(?::9\{2\}){1,2})?$")
+
+
+def _vouchable(shape: str) -> bool:
+    """Shapes whose clean values vouch for the rest: bare digits (at most weak: needs a context
+    word a bare cell cannot have), short numbers (amounts), dates and times. A separated card,
+    SSN or phone shape is always scanned."""
+    digits = sum(int(n) for n in re.findall(r"9\{(\d+)\}", shape))
+    return (
+        re.fullmatch(r"9\{\d+\}", shape) is not None
+        or digits <= 6
+        or _DATE_SHAPE.match(shape) is not None
+    )
+
+
 def text_spans(text: str, *, detection: PiiDetection) -> list[Span]:
     """Entity spans in free text (a message, a memo): what ``spans`` columns find in a cell."""
     spans = _value_spans(text, negative=False, digit_column=False)
@@ -395,8 +429,11 @@ def text_spans(text: str, *, detection: PiiDetection) -> list[Span]:
 def _value_spans(value: str, *, negative: bool, digit_column: bool) -> list[Span]:
     kept = []
     for span in find_spans(value, resolve=False):
+        # Under a header naming another kind of value (`invoice_no`, `firmware_version`) bare
+        # digits and dotted quads are that kind of value; formatted SSNs, phones, emails are not.
         if negative and span.grade != "validated":
-            continue
+            if span.grade == "weak" or span.entity == "IP_ADDRESS":
+                continue
         if span.grade == "weak" and not _has_context(value, span):
             continue
         if span.entity == "CREDIT_CARD" and span.grade == "formatted" and digit_column:
@@ -470,7 +507,6 @@ def _real_name(text: str, start: int, end: int) -> bool:
     )
 
 
-_MASK_CHARS = re.compile(r"[*•]|" + _MASK_RUN)
 # A house number or box: `12 Main St`, `Apt 4B, 9 Elm Rd`, `PO Box 77`; not `Boston, MA 02110`.
 _HOUSE = re.compile(r"(?i)^\s*\d{1,6}[a-z]?\b(?!\s*$)|\bbox\s+\d|\d{1,6}[a-z]?\s+[a-z]")
 
@@ -482,24 +518,29 @@ def compatible(entity: Entity, value: str) -> bool:
     >>> compatible("CREDIT_CARD", "4111 1111 1111 1111"), compatible("CREDIT_CARD", "****4242")
     (True, False)
     """
-    digits = sum(c.isdigit() for c in value)
-    letters = sum(c.isalpha() for c in value)
-    if _MASK_CHARS.search(value) and entity != "URL":
-        return False
-    rules: dict[Entity, bool] = {
-        "PERSON": letters >= 2 and not names.has_org_word(value) and not names.possessive(value),
-        "EMAIL_ADDRESS": letters >= 1,
-        "PHONE_NUMBER": digits >= 7,
-        "CREDIT_CARD": 12 <= digits <= 19,
-        "IBAN_CODE": digits >= 10 and letters >= 2,
-        "US_SSN": digits == 9,
-        "US_BANK_NUMBER": 6 <= digits <= 20 and digits >= 3 * letters,
-        "ABA_ROUTING_NUMBER": digits == 9,
-        "IP_ADDRESS": ("." in value or ":" in value) and digits >= 2,
-        "URL": "." in value or "/" in value,
-        "DATE_OF_BIRTH": digits >= 4 or letters >= 3,
-        "STREET_ADDRESS": letters >= 2 and _HOUSE.search(value) is not None,
-        "TAX_ID": digits >= 7,
-        "OTHER_ID": digits + letters >= 5,
-    }
-    return rules[entity]
+    return not is_masked_value(value) and bool(_fitting(value, (entity,)))
+
+
+def _fitting(value: str, entities: tuple[Entity, ...]) -> list[Entity]:
+    """The entities of ``entities`` an unmasked ``value`` can be."""
+    digits = sum(map(str.isdigit, value))
+    letters = sum(map(str.isalpha, value))
+    return [e for e in entities if _FITS[e](value, digits, letters)]
+
+
+_FITS: dict[Entity, Callable[[str, int, int], bool]] = {
+    "PERSON": lambda v, d, a: a >= 2 and not names.has_org_word(v) and not names.possessive(v),
+    "EMAIL_ADDRESS": lambda v, d, a: a >= 1,
+    "PHONE_NUMBER": lambda v, d, a: d >= 7,
+    "CREDIT_CARD": lambda v, d, a: 12 <= d <= 19,
+    "IBAN_CODE": lambda v, d, a: d >= 10 and a >= 2,
+    "US_SSN": lambda v, d, a: d == 9,
+    "US_BANK_NUMBER": lambda v, d, a: 6 <= d <= 20 and d >= 3 * a,
+    "ABA_ROUTING_NUMBER": lambda v, d, a: d == 9,
+    "IP_ADDRESS": lambda v, d, a: ("." in v or ":" in v) and d >= 2,
+    "URL": lambda v, d, a: "." in v or "/" in v,
+    "DATE_OF_BIRTH": lambda v, d, a: d >= 4 or a >= 3,
+    "STREET_ADDRESS": lambda v, d, a: a >= 2 and _HOUSE.search(v) is not None,
+    "TAX_ID": lambda v, d, a: d >= 7,
+    "OTHER_ID": lambda v, d, a: d + a >= 5,
+}

@@ -95,7 +95,6 @@ _NEGATIVE = _rx(
     r"ledger",
     r"cost center",
     r"cost centre",
-    r"sku",
     r"version",
     r"firmware",
     r"build",
@@ -134,7 +133,7 @@ _NEGATIVE = _rx(
     r"masked",
     r"mask",
     r"(?:vendor|supplier|merchant|company|business|bank|branch|store|product|department|"
-    r"dept|project|legal entity|entity|organization|organisation|employer|payer|issuer) name",
+    r"dept|project|legal entity|entity|organization|organisation|employer|issuer) name",
     r"vendor",
     r"supplier",
     r"merchant",
