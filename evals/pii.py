@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
-from core.errors import ContractError
+from core.csvtable import read_csv_table
+from core.errors import ConduitError, ContractError
 from policy.manifest import Entity, PiiDetection
 from policy.pii.detect import detect_table
 
@@ -29,7 +30,6 @@ __all__ = [
     "Case",
     "load_cases",
     "per_entity_table",
-    "read_table",
     "run_pii_eval",
     "vanilla_presidio",
 ]
@@ -49,37 +49,28 @@ class Case:
     labels: dict[Cell, str]
 
 
-def read_table(path: Path) -> Table:
-    """A CSV file as ``{column: [value or None]}`` (empty strings are None)."""
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        raise ContractError(f"{path} is empty", field=str(path))
-    header, body = rows[0], rows[1:]
-    if len(set(header)) != len(header):
-        raise ContractError(f"{path} repeats a column name", field=str(path))
-    table: Table = {h: [] for h in header}
-    for n, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise ContractError(f"{path}:{n} has {len(row)} fields, the header {len(header)}")
-        for h, v in zip(header, row, strict=True):
-            table[h].append(v if v != "" else None)
-    return table
-
-
 def _read_labels(path: Path, table: Table) -> dict[Cell, str]:
     labels: dict[Cell, str] = {}
     rows = len(next(iter(table.values()), []))
-    with path.open(encoding="utf-8", newline="") as f:
-        for n, rec in enumerate(csv.DictReader(f), start=2):
-            try:
-                cell = (int(rec["row"]), rec["column"])
-                entity = rec["entity"].strip()
-            except (KeyError, TypeError, ValueError):
-                raise ContractError(f"{path}:{n} is not `row,column,entity`") from None
-            if entity not in _ENTITIES or cell[1] not in table or not 0 <= cell[0] < rows:
-                raise ContractError(f"{path}:{n}: unknown entity, column or row: {rec}")
-            labels[cell] = entity
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.DictReader(f)
+            if reader.fieldnames is None or set(reader.fieldnames) < {"row", "column", "entity"}:
+                raise ContractError(f"{path} has no header `row,column,entity`", field=str(path))
+            records = list(reader)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise ContractError(f"cannot read {path}: {e}", field=str(path)) from None
+    for n, rec in enumerate(records, start=2):
+        try:
+            cell = (int(rec["row"]), rec["column"])
+            entity = rec["entity"].strip()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ContractError(f"{path}:{n} is not `row,column,entity`", field=str(path)) from None
+        if entity not in _ENTITIES or cell[1] not in table or not 0 <= cell[0] < rows:
+            raise ContractError(f"{path}:{n}: unknown entity, column or row: {dict(rec)}")
+        if cell in labels:
+            raise ContractError(f"{path}:{n}: the cell {cell} is labeled twice", field=str(path))
+        labels[cell] = entity
     return labels
 
 
@@ -90,7 +81,7 @@ def load_cases(root: Path) -> tuple[list[Case], list[dict[str, str]]]:
         folder = table_path.parent
         name = str(folder.relative_to(root)) if folder != root else folder.name
         try:
-            table = read_table(table_path)
+            table = read_csv_table(table_path)
             labels_path = folder / "labels.csv"
             labels = _read_labels(labels_path, table) if labels_path.exists() else {}
         except (ContractError, UnicodeDecodeError, csv.Error) as e:
@@ -145,8 +136,13 @@ def _score(cases: Iterable[Case], find: Finder) -> dict[str, Any]:
     hit: Counter[str] = Counter()
     false_pos: Counter[str] = Counter()
     found_all = 0
+    failed: list[dict[str, str]] = []
     for case in cases:
-        found = find(case.table)
+        try:
+            found = find(case.table)
+        except ConduitError as e:  # one case's failure never stops the others
+            failed.append({"case": case.name, "error": e.one_line()})
+            continue
         found_all += len(found)
         for cell, entity in case.labels.items():
             total[entity] += 1
@@ -166,11 +162,13 @@ def _score(cases: Iterable[Case], find: Finder) -> dict[str, Any]:
             for e in sorted(total)
         },
         "false_positives_by_column": dict(sorted(false_pos.items())),
+        "errors": failed,
     }
 
 
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 4) if b else 1.0
+def _ratio(a: int, b: int) -> float | None:
+    """``a / b`` to 4 places; None (JSON null) when there is nothing to divide."""
+    return round(a / b, 4) if b else None
 
 
 def run_pii_eval(
@@ -184,12 +182,19 @@ def run_pii_eval(
     cases, errors = load_cases(root or PII_GOLDEN)
     if not cases and not errors:
         raise ContractError(f"no PII case (a folder with table.csv) under {root}", field="DIR")
+    if not cases:
+        first = errors[0]
+        raise ContractError(
+            f"no PII case under {root} could be read ({len(errors)} refused; first: "
+            f"{first['case']}: {first['error']})",
+            field="DIR",
+        )
     detection = detection or PiiDetection()
     started = time.perf_counter()
     report = _score(cases, _pipeline(detection))
     report["seconds"] = round(time.perf_counter() - started, 2)
-    report["cases"] = len(cases)
-    report["errors"] = errors
+    report["cases"] = len(cases) - len(report["errors"])
+    report["errors"] = errors + report["errors"]
     if ablation and detection.ner:
         without = _score(cases, _pipeline(detection.model_copy(update={"ner": False})))
         report["without_ner"] = {"overall": without["overall"], "by_entity": without["by_entity"]}
@@ -209,8 +214,12 @@ def per_entity_table(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 entity,
                 f"{m['found']}/{m['total']}",
-                f"{m['recall']:.3f}",
-                "" if b is None else f"{b['recall']:.3f}",
+                _fmt(m["recall"]),
+                "" if b is None else _fmt(b["recall"]),
             )
         )
     return rows
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

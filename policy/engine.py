@@ -17,17 +17,17 @@ Every request to a model passes two steps, in this order, in the adapter that se
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from core.canonical import content_hash
 from core.contract import Mode, PiiPolicy, RbacActor, StageBudget
 from core.errors import PolicyBlock
-from policy.manifest import Entity, Operator, PolicyManifest
+from policy.egress import origin
+from policy.manifest import Entity, Operator, PiiDetection, PolicyManifest
 from policy.pii.detect import TableFindings, detect_table
 from policy.pii.mask import Masker, mask_table
 from policy.pii.text import mask_text, text_findings
@@ -93,8 +93,12 @@ class PolicyRequest(_Frozen):
     estimated_tokens: int = Field(default=0, ge=0)
     estimated_usd: Decimal = Field(default=Decimal(0), ge=0)
     budget: StageBudget | None = None
-    #: How many values ``prepare`` masked (0 when the request did not go through it).
-    pii_masked: int = Field(default=0, ge=0)
+    #: How many values ``prepare`` masked; set only by ``prepare`` (a caller cannot claim it).
+    _pii_masked: int = PrivateAttr(default=0)
+
+    @property
+    def pii_masked(self) -> int:
+        return self._pii_masked
 
     def payload_hash(self) -> str:
         """SHA-256 of what would be sent: messages and tables, canonical JSON."""
@@ -145,28 +149,6 @@ class Decision(_Frozen):
     would_mask: list[WouldMask]
 
 
-def origin(url: str) -> str | None:
-    """``scheme://host[:port]`` of a URL, lower-case, default ports dropped; None if not a URL.
-
-    >>> origin("HTTPS://API.OpenAI.com:443/v1/chat")
-    'https://api.openai.com'
-    >>> origin("http://127.0.0.1:11434/api/chat")
-    'http://127.0.0.1:11434'
-    """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default = {"http": 80, "https": 443}[parts.scheme]
-    return f"{parts.scheme}://{host}" + ("" if port in (None, default) else f":{port}")
-
-
 # Addresses on the tenant's own machines: loopback, RFC 1918, unique-local IPv6 (not the
 # documentation ranges `is_private` also counts).
 _LOCAL_NETWORKS = tuple(
@@ -195,11 +177,17 @@ def _destination(manifest: PolicyManifest, request: PolicyRequest) -> Literal["l
 def _findings(
     manifest: PolicyManifest, request: PolicyRequest
 ) -> tuple[list[TableFindings], list[list[tuple[Entity, int]]]]:
+    """Findings per table, and per text: the messages, then each table's name and column names
+    (a header can be an email address; it is sent with the rows)."""
     detection = manifest.pii.detection
     tables = [
         detect_table(t.columns, detection=detection, domains=t.domains) for t in request.tables
     ]
     texts = [text_findings(m.content, detection=detection) for m in request.messages]
+    for t in request.tables:
+        texts.append(
+            [f for text in (t.name, *t.columns) for f in text_findings(text, detection=detection)]
+        )
     return tables, texts
 
 
@@ -232,10 +220,15 @@ def _would_mask(
         by_text: dict[Entity, int] = {}
         for entity, _ in spans:
             by_text[entity] = by_text.get(entity, 0) + 1
+        where = (
+            f"messages[{n}]"
+            if n < len(request.messages)
+            else f"tables[{n - len(request.messages)}].names"
+        )
         for entity, count in sorted(by_text.items()):
             out.append(
                 WouldMask(
-                    location=f"messages[{n}]",
+                    location=where,
                     entity=entity,
                     operator=ops[entity],
                     cells=count,
@@ -400,34 +393,57 @@ def evaluate(manifest: PolicyManifest, request: PolicyRequest) -> Decision:
 
 
 def prepare(manifest: PolicyManifest, request: PolicyRequest, *, key: bytes) -> PolicyRequest:
-    """The request with its personal data masked by the manifest's operators.
+    """The request with its personal data masked by the manifest's operators: table cells
+    (column by column), table and column names, and messages.
 
-    Under ``local_only_override`` to a local provider the payload is returned as it is (the
-    override is the user's choice, checked again by ``evaluate``).
+    Only a ``local_only_override`` that ``evaluate`` would accept (the role may use it, the
+    policy allows it, the destination is local) leaves the payload as it is.
     """
     _check_size(request)
-    if request.pii_policy.local_only_override and _destination(manifest, request) == "local":
+    if _override_holds(manifest, request):
         return request
     masker = Masker(manifest.pii.operators, key)
+    detection = manifest.pii.detection
     tables, texts = _findings(manifest, request)
     masked_tables = [
-        t.model_copy(update={"columns": mask_table(t.columns, found, masker)})
+        t.model_copy(
+            update={
+                "name": mask_text(t.name, masker, detection=detection),
+                "columns": _rename(mask_table(t.columns, found, masker), masker, detection),
+            }
+        )
         for t, found in zip(request.tables, tables, strict=True)
     ]
     masked_messages = [
-        m.model_copy(
-            update={"content": mask_text(m.content, masker, detection=manifest.pii.detection)}
-        )
+        m.model_copy(update={"content": mask_text(m.content, masker, detection=detection)})
         for m in request.messages
     ]
+    prepared = request.model_copy(update={"tables": masked_tables, "messages": masked_messages})
     count = sum(f.count() for f in tables) + sum(len(s) for s in texts)
-    return request.model_copy(
-        update={
-            "tables": masked_tables,
-            "messages": masked_messages,
-            "pii_masked": request.pii_masked + count,
-        }
+    prepared._pii_masked = request.pii_masked + count
+    return prepared
+
+
+def _override_holds(manifest: PolicyManifest, request: PolicyRequest) -> bool:
+    return (
+        request.pii_policy.local_only_override
+        and manifest.pii.local_only_override_allowed
+        and allowed(manifest, request.actor.role, "toggle_local_only_override")
+        and _destination(manifest, request) == "local"
     )
+
+
+def _rename(
+    columns: dict[str, list[str | None]], masker: Masker, detection: PiiDetection
+) -> dict[str, list[str | None]]:
+    """Column names with personal data masked (two masked alike get a suffix)."""
+    out: dict[str, list[str | None]] = {}
+    for name, values in columns.items():
+        new = mask_text(name, masker, detection=detection)
+        while new in out:
+            new += "_"
+        out[new] = values
+    return out
 
 
 def _check_size(request: PolicyRequest) -> None:
@@ -437,8 +453,3 @@ def _check_size(request: PolicyRequest) -> None:
             f"request carries {cells} cells; at most {_MAX_CELLS} go to a model in one call",
             field="tables",
         )
-
-
-def summary(decision: Decision) -> Mapping[str, object]:
-    """The decision as plain data (for JSON output and ledger payloads)."""
-    return decision.model_dump(mode="json")

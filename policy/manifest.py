@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from core.canonical import content_hash
 from core.errors import ContractError
+from policy.egress import origin
 
 __all__ = [
     "DEFAULT_OPERATORS",
@@ -159,6 +160,16 @@ class PolicyManifest(_Frozen):
     sample_caps: SampleCapsLimit
     cost_caps: CostCaps
     dsl_limits: DslLimits
+
+    @model_validator(mode="after")
+    def _origins(self) -> PolicyManifest:
+        for entry in self.egress_allowlist:
+            if origin(entry) != entry:
+                raise ValueError(
+                    f"egress_allowlist entry {entry!r} is not an origin; write it as "
+                    f"{origin(entry) or 'scheme://host[:port]'}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _complete(self) -> PolicyManifest:

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from policy.engine import Decision
 
 __all__ = [
+    "all_manifests",
     "check_request",
+    "manifest_version",
     "list_manifests",
     "newest_manifest",
     "pii_key",
@@ -65,6 +67,20 @@ def stored_manifest(conn: Connection, version: str) -> PolicyManifest:
 def newest_manifest(conn: Connection) -> PolicyManifest:
     """The newest stored manifest: the version new runs pin."""
     return list_manifests(conn)[-1]
+
+
+def all_manifests(db: Database) -> list[PolicyManifest]:
+    """Every stored manifest (the bundled ones stored first), oldest version first."""
+    with db.begin() as conn:
+        ensure_reference_data(conn)
+        return list_manifests(conn)
+
+
+def manifest_version(db: Database, version: str | None) -> PolicyManifest:
+    """The stored manifest ``version``, or the newest when None."""
+    with db.begin() as conn:
+        ensure_reference_data(conn)
+        return stored_manifest(conn, version) if version else newest_manifest(conn)
 
 
 def publish_manifest(db: Database, text: str, *, actor: str, role: str) -> PolicyManifest:
@@ -118,14 +134,33 @@ def pii_key(home: Path, secret: str | None, tenant: str = "default") -> bytes:
     """
     if secret:
         master = secret.encode()
-    else:
-        path = home / "secrets" / "pii.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(os.urandom(32))
-        master = path.read_bytes()
         if len(master) < 16:
-            raise DeterministicFailure(f"{path} holds fewer than 16 bytes", field="pii.key")
+            raise DeterministicFailure(
+                "CONDUIT_PII_SECRET is shorter than 16 bytes", field="CONDUIT_PII_SECRET"
+            )
+    else:
+        master = _key_file(home / "secrets" / "pii.key")
     return hmac.new(master, f"conduit-pii-tenant:{tenant}".encode(), hashlib.sha256).digest()
+
+
+def _key_file(path: Path) -> bytes:
+    """The key in ``path``, created atomically on first use (two processes starting together
+    agree on one key; a crash never leaves a short file behind)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(temp, path)  # fails if another process got there first: keep theirs
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    master = path.read_bytes()
+    if len(master) < 16:
+        raise DeterministicFailure(f"{path} holds fewer than 16 bytes", field="pii.key")
+    return master

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli import render
+from api.cli.common import open_db as _open_db
 from api.cli.policy_cmds import eval_app, policy_app
 
 if TYPE_CHECKING:
-    from core.db import Database
+    pass
 
 app = typer.Typer(
     name="conduit",
@@ -49,25 +50,6 @@ def _root(
     ] = False,
 ) -> None:
     """Conduit: supervised, audited data migration."""
-
-
-def _open_db() -> Database:
-    from pydantic import ValidationError
-
-    from core.db import open_database
-    from core.embedded import exit_cleanly_on_sigterm
-    from core.errors import DeterministicFailure
-    from core.settings import Settings
-
-    try:
-        settings = Settings()
-    except ValidationError as e:
-        first = e.errors()[0]
-        name = "CONDUIT_" + str(first["loc"][0]).upper() if first["loc"] else "CONDUIT_*"
-        raise DeterministicFailure(f"{name} is invalid: {first['msg']}", field=name) from None
-    if settings.embedded:
-        exit_cleanly_on_sigterm()
-    return open_database(settings)
 
 
 def _emit(as_json: bool, data: Any, text: str) -> None:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli.common import open_db
+
 policy_app = typer.Typer(help="Policy Manifests and policy checks.", no_args_is_help=True)
 eval_app = typer.Typer(help="Score Conduit on golden sets.", no_args_is_help=True)
 
@@ -18,25 +20,14 @@ def _emit(as_json: bool, data: Any, text: str) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=True, default=str) if as_json else text)
 
 
-def _open_db() -> Any:
-    from api.cli.main import _open_db as open_db
-
-    return open_db()
-
-
 @policy_app.command("list")
 def policy_list(as_json: JsonFlag = False) -> None:
     """List the stored Policy Manifest versions (new runs pin the newest)."""
-    from supervisor.policies import list_manifests
-    from supervisor.reference import ensure_reference_data
+    from supervisor.policies import all_manifests
 
-    db = _open_db()
-    with db.begin() as conn:
-        ensure_reference_data(conn)
-        manifests = list_manifests(conn)
     rows = [
         {"version": m.version, "hash": m.content_hash, "description": m.description}
-        for m in manifests
+        for m in all_manifests(open_db())
     ]
     text = "\n".join(f"{r['version']:<10} {r['hash'][:12]}  {r['description']}" for r in rows)
     _emit(as_json, rows, text)
@@ -50,13 +41,9 @@ def policy_show(
     """Show a Policy Manifest as stored."""
     import yaml
 
-    from supervisor.policies import newest_manifest, stored_manifest
-    from supervisor.reference import ensure_reference_data
+    from supervisor.policies import manifest_version
 
-    db = _open_db()
-    with db.begin() as conn:
-        ensure_reference_data(conn)
-        manifest = stored_manifest(conn, version) if version else newest_manifest(conn)
+    manifest = manifest_version(open_db(), version)
     doc = manifest.model_dump(mode="json")
     text = f"# policy {manifest.version}  sha256:{manifest.content_hash}\n" + yaml.safe_dump(
         doc, sort_keys=False
@@ -79,7 +66,7 @@ def policy_publish(
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise ContractError(f"cannot read {file}: {e}", field="FILE") from None
-    manifest = publish_manifest(_open_db(), text, actor=actor, role=role)
+    manifest = publish_manifest(open_db(), text, actor=actor, role=role)
     data = {"version": manifest.version, "hash": manifest.content_hash}
     _emit(as_json, data, f"published policy {manifest.version} sha256:{manifest.content_hash}")
 
@@ -96,14 +83,14 @@ def policy_check_cmd(
     """Dry-run the Policy Engine on a request: the decision, and what would be masked (never a
     value). Exit 0 when it would be allowed, 10 (POLICY_BLOCK) when not."""
     from core.contract import load_contract_file
+    from core.csvtable import read_csv_table
     from core.errors import CODES
-    from evals.pii import read_table
     from supervisor.policies import check_request
 
     doc = load_contract_file(request)
     for path in table or []:
-        doc.setdefault("tables", []).append({"name": path.stem, "columns": read_table(path)})
-    decision, _ = check_request(_open_db(), doc)
+        doc.setdefault("tables", []).append({"name": path.stem, "columns": read_csv_table(path)})
+    decision, _ = check_request(open_db(), doc)
     data = decision.model_dump(mode="json")
     _emit(as_json, data, _decision_text(data))
     if not decision.allowed:
@@ -155,12 +142,18 @@ def eval_pii(
     lines = [
         f"cases {report['cases']}  labeled cells {o['cells']}  masked {o['found']}  "
         f"({report['seconds']} s)",
-        f"overall  recall {o['recall']:.4f}  precision {o['precision']:.4f}",
+        f"overall  recall {_f4(o['recall'])}  precision {_f4(o['precision'])}",
     ]
     if "baseline" in report:
         b = report["baseline"]["overall"]
-        lines.append(f"vanilla Presidio  recall {b['recall']:.4f}  precision {b['precision']:.4f}")
+        lines.append(
+            f"vanilla Presidio  recall {_f4(b['recall'])}  precision {_f4(b['precision'])}"
+        )
     lines.append(f"{'entity':<20} {'found':>9} {'recall':>7} {'vanilla':>8}")
     lines += [f"{e:<20} {f:>9} {r:>7} {v:>8}" for e, f, r, v in per_entity_table(report)]
     lines += [f"error: {e['case']}: {e['error']}" for e in report["errors"]]
     _emit(False, report, "\n".join(lines))
+
+
+def _f4(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"

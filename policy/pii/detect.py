@@ -42,7 +42,7 @@ __all__ = [
     "text_spans",
 ]
 
-Mode = Literal["whole", "names", "spans", "none"]
+ColumnMode = Literal["whole", "names", "spans", "none"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ColumnPlan:
     """How one column is treated, and why (shown by ``policy_check``; never carries values)."""
 
     column: str
-    mode: Mode
+    mode: ColumnMode
     entity: Entity | None
     evidence: str
     #: whole mode: other entities the header names; a value fitting one of them is masked too.
@@ -78,9 +78,6 @@ class TableFindings:
 
     def count(self) -> int:
         return sum(len(c) for c in self.cells.values())
-
-    def by_entity(self) -> Counter[str]:
-        return Counter(f.entity for c in self.cells.values() for f in c.values())
 
 
 _NULLS = frozenset({"", "null", "none", "n/a", "na", "nan", "-", "--", "?", "unknown", "nil"})

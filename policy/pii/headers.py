@@ -397,6 +397,6 @@ def domain_entity(domain_id: str | None) -> Entity | None:
     if not domain_id:
         return None
     for prefix, entity in DOMAIN_ENTITIES.items():
-        if domain_id == prefix or domain_id.startswith(prefix if prefix.endswith(".") else prefix):
+        if domain_id.startswith(prefix):
             return entity
     return None

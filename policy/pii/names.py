@@ -18,7 +18,6 @@ import re
 __all__ = [
     "capitalised_runs",
     "cue_spans",
-    "has_candidate",
     "has_org_word",
     "name_shaped",
     "possessive",
@@ -88,16 +87,6 @@ def name_shaped(text: str, *, min_words: int = 1) -> bool:
 
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() and any(c.isalpha() for c in word)
-
-
-def has_candidate(text: str) -> bool:
-    """Two capitalised words in a row: worth asking NER (any script with case).
-
-    >>> has_candidate("Relocation bonus for Patrick López"), has_candidate("refund issued")
-    (True, False)
-    """
-    words = text.split()
-    return any(_capitalised(a) and _capitalised(b) for a, b in zip(words, words[1:], strict=False))
 
 
 _CUES = frozenset(

@@ -2,15 +2,16 @@
 
 The analyzer is built once per process with an explicit configuration: no NLP model (person
 names are :mod:`policy.pii.ner`'s job), only the recognizers of the entities we mask, only US
-country recognizers (others misfire: a US phone number scores 1.0 as a UK NHS number), and
-tldextract on its bundled suffix list (it would otherwise try the network first).
+country recognizers (others misfire: a US phone number scores 1.0 as a UK NHS number), email
+domains checked by their syntax (tldextract would try the network, and does not know intranet
+domains), no context enhancer (there are no NLP tokens to enhance with).
 
 Presidio finds candidates; this module grades them. Every span gets a ``grade``:
 
-- ``validated``: a checksum or a grammar decides (email, card with Luhn and a real prefix, IBAN
-  mod-97, IP address, URL with a scheme or ``www.``); safe in any column;
-- ``formatted``: a shape people write only for that entity (``123-45-6789``, ``(415) 555-0134``,
-  ``+44 20 7946 0958``, ``12-3456789``, a street line); safe unless the header names another kind;
+- ``validated``: a checksum or a grammar decides (email, separated card with Luhn and a real
+  prefix, IBAN mod-97, IPv6 address, URL with a scheme or ``www.``); safe in any column;
+- ``formatted``: a shape people write mostly for that entity (``123-45-6789``, ``(415) 555-0134``,
+  ``+44 20 7946 0958``, ``12-3456789``, a street line, a dotted quad, an unseparated card);
 - ``weak``: a bare digit string (``4155550134``, ``021000021``); used only with column evidence.
 
 Spans that are part of a larger token are dropped: ``INV-2024-000123`` holds no phone number.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -107,7 +109,6 @@ def _no_context_enhancer() -> type:
 @functools.cache
 def analyzer() -> AnalyzerEngine:
     """The process's Presidio analyzer for values (built on first use, about 0.2 s)."""
-    import tldextract
     from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
     from presidio_analyzer.predefined_recognizers import (
@@ -125,11 +126,11 @@ def analyzer() -> AnalyzerEngine:
         UsSsnRecognizer,
     )
 
-    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
     class OfflineEmailRecognizer(EmailRecognizer):
+        # Any well-formed domain: intranet mail (`a@corp.internal`, `b@acme.local`) is personal
+        # data too, though no public suffix list knows its domain.
         def validate_result(self, pattern_text: str) -> bool:
-            return bool(offline(pattern_text.rsplit("@", 1)[-1]).fqdn)
+            return _DOMAIN.fullmatch(pattern_text.rsplit("@", 1)[-1]) is not None
 
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
@@ -205,6 +206,18 @@ def find_spans(text: str, *, resolve: bool = True) -> list[Span]:
 
 @functools.lru_cache(maxsize=65_536)
 def _all_spans(text: str) -> tuple[Span, ...]:
+    normal = _normalised(text)
+    if normal != text:
+        # Full-width digits, zero-width joiners, no-break spaces: judge the plain form, and mask
+        # the whole value when it holds anything (offsets differ between the two forms).
+        found = _all_spans(normal)
+        return (Span(found[0].entity, 0, len(text), found[0].grade),) if found else ()
+    long = [m for m in _TOKEN.finditer(text) if m.end() - m.start() > _MAX_TOKEN]
+    if long:
+        # A token longer than any identifier is masked whole, and kept from the recognizers,
+        # whose URL and email patterns take minutes on 100k characters of `a.a.a.`.
+        inner = _all_spans(_blank(text, long))
+        return inner + tuple(Span("OTHER_ID", m.start(), m.end(), "validated") for m in long)
     if not _MAYBE.search(text):
         return ()
     wanted = _entities_for(text)
@@ -223,6 +236,23 @@ def _all_spans(text: str) -> tuple[Span, ...]:
         if grade is not None:
             spans.append(Span(entity, start, end, grade))
     return tuple(spans)
+
+
+_TOKEN = re.compile(r"\S+")
+_MAX_TOKEN = 256
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+
+
+def _normalised(text: str) -> str:
+    plain = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in plain if unicodedata.category(c) != "Cf")
+
+
+def _blank(text: str, tokens: list[re.Match[str]]) -> str:
+    out = list(text)
+    for m in tokens:
+        out[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(out)
 
 
 def clear_caches() -> None:
@@ -336,11 +366,9 @@ def _grade(entity: Entity, piece: str, text: str, start: int) -> Grade | None:
         # A dotted quad is as often a version number (`10.2.0.1`) as an address.
         return "validated" if ":" in piece else "formatted" if piece.count(".") == 3 else None
     if entity == "URL":
-        if "@" in text[max(0, start - 1) : start + 1] or re.match(
-            r"(?i)(?:https?://|www\.)", piece
-        ):
-            return "validated" if "@" not in piece else None
-        return None
+        if (start and text[start - 1] == "@") or "@" in piece:
+            return None  # the domain of an email address
+        return "validated" if re.match(r"(?i)(?:https?://|www\.)", piece) else None
     if entity == "PHONE_NUMBER":
         piece = _EXTENSION.sub("", piece)
         digits = _DIGITS.sub("", piece)
