@@ -260,22 +260,26 @@ def clear_caches() -> None:
     _all_spans.cache_clear()
 
 
-_LONGEST_DIGITS = re.compile(r"\d[\d ().+-]*\d")
+_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (re.compile(r"@"), ("EMAIL_ADDRESS",)),
+    (re.compile(r"(?i)://|www\."), ("URL",)),  # schemeless domains are not graded as URLs
+    (
+        re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"),
+        ("IP_ADDRESS",),
+    ),
+    (re.compile(r"\b\d{1,6}[A-Za-z]?\s+[A-Za-z]"), ("STREET_ADDRESS",)),
+    (re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,14}\b|\d{9}"), ("US_PASSPORT",)),
+    (re.compile(r"(?i)\b[a-z]{2}\d{2}"), ("IBAN_CODE",)),
+)
+_DIGIT_RUN = re.compile(r"\d[\d ().+-]*\d")
 
 
 def _entities_for(text: str) -> list[str]:
     """The Presidio entities worth asking for, from what ``text`` is made of: a recognizer whose
-    entity needs 7 digits is not run on a value with 4 (Presidio runs every recognizer otherwise,
-    and the phone matcher alone costs more than the rest)."""
-    digits = sum(c.isdigit() for c in text)
-    run = max(
-        (sum(c.isdigit() for c in m.group()) for m in _LONGEST_DIGITS.finditer(text)), default=0
-    )
-    wanted = []
-    if "@" in text:
-        wanted.append("EMAIL_ADDRESS")
-    if "." in text or ":" in text:
-        wanted += ["URL", "IP_ADDRESS"]
+    entity needs 7 digits is not run on a value with 4, the URL patterns not on text without
+    ``://`` or ``www.`` (Presidio runs every recognizer otherwise; that is most of the cost)."""
+    wanted = [e for hint, entities in _HINTS if hint.search(text) for e in entities]
+    run = max((sum(c.isdigit() for c in m.group()) for m in _DIGIT_RUN.finditer(text)), default=0)
     if run >= 7:
         wanted += [
             "PHONE_NUMBER",
@@ -288,10 +292,6 @@ def _entities_for(text: str) -> list[str]:
         ]
     if run >= 12:
         wanted.append("CREDIT_CARD")
-    if digits >= 8:
-        wanted.append("IBAN_CODE")
-    if digits >= 1:
-        wanted += ["STREET_ADDRESS", "US_PASSPORT"]
     return wanted
 
 
