@@ -27,6 +27,8 @@ _EXPORTS = {
     "RedisCache": "cache",
     "hashed_ngrams": "embed",
     "candidates": "routing",
+    "DEFAULT_BASE_URLS": "config",
+    "router_from_env": "config",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -34,6 +36,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from adapters.breaker import BreakerBoard, BreakerConfig
     from adapters.cache import MemoryCache, RedisCache
+    from adapters.config import DEFAULT_BASE_URLS, router_from_env
     from adapters.embed import hashed_ngrams
     from adapters.registry import ModelSpec, Registry, bundled_registry, parse_registry
     from adapters.router import BudgetExceeded, Router
