@@ -6,7 +6,8 @@ a bare ``httpx.Client`` (raw), then through ``Router.infer`` (policy approval an
 context fitting, budget, cache key and lookup, breaker, wire translation, ledger hook), each
 prompt distinct and ``fresh=True`` so neither the cache nor the per-text span cache helps.
 ``overhead_p50_ms`` = p50(router) - p50(raw). With ``--litellm``, ``litellm.completion`` is
-timed the same way (it must be installed: it is not a dependency).
+timed the same way (it is not a dependency: install it, e.g. ``pip install --target DIR
+litellm==1.100.0``, and pass ``--litellm-path DIR``).
 
 Run: ``python bench/adapters.py [--calls N] [--litellm]``; the last line is JSON.
 """
@@ -54,6 +55,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--litellm", action="store_true")
+    parser.add_argument(
+        "--litellm-path", help="a folder where litellm was pip-installed with --target"
+    )
     args = parser.parse_args()
 
     import httpx
@@ -124,6 +128,8 @@ def main() -> None:
             }
         )
         if args.litellm:
+            if args.litellm_path:
+                sys.path.append(args.litellm_path)  # after our own packages: no shadowing
             result.update(_litellm(base, args.calls, p50(raw)))
     print(
         f"import adapters {result['import_adapters_ms']} ms; router overhead p50 "
