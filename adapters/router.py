@@ -157,16 +157,18 @@ class Router:
     def embed(
         self, texts: Sequence[str], *, context: CallContext, model: str | None = None
     ) -> EmbedResult:
-        """Embeddings: the offline hashed n-gram embedder unless a registry model is named."""
+        """Embeddings: the offline hashed n-gram embedder unless another is named: ``local/minilm``
+        (the ``embeddings`` extra) or a registry embedding model (through policy, like a chat)."""
         started = time.perf_counter()
-        if model is None:
-            from adapters.embed import hashed_ngrams
+        from adapters.embed import LOCAL_MODELS, local_embed
 
-            vectors = hashed_ngrams(list(texts))
+        if model is None or model in LOCAL_MODELS:
+            model = model or "local/hashed-ngrams"
+            vectors = local_embed(model, list(texts))
             return EmbedResult(
                 vectors=vectors,
                 provider="local",
-                model="local/hashed-ngrams",
+                model=model,
                 usage=Usage(input_tokens=0, output_tokens=0),
                 usd=Decimal(0),
                 latency_ms=(time.perf_counter() - started) * 1000,

