@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from core.contract import Mode, SampleCaps
 from core.errors import PolicyBlock
+from policy.contract_check import check_sample_caps
 from policy.manifest import Capability, PolicyManifest
 from policy.pii.detect import ColumnPlan, detect_table
 from policy.pii.mask import Masker, mask_table
@@ -67,13 +68,7 @@ def masked_sample(
             exceed the policy's.
     """
     require_capability(manifest, mode, "row_samples")
-    for name in ("rows_max", "bytes_max"):
-        asked, limit = getattr(caps, name), getattr(manifest.sample_caps, name)
-        if asked > limit:
-            raise PolicyBlock(
-                f"sample_caps.{name} is {asked}; policy {manifest.version} allows {limit}",
-                field=f"sample_caps.{name}",
-            )
+    check_sample_caps(manifest, caps)
     available = len(next(iter(table.values()), []))
     rows, used = 0, 0
     while rows < min(available, caps.rows_max):

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from core.contract import RunContract
+from core.contract import RunContract, SampleCaps
 from core.errors import PolicyBlock
 from policy.manifest import PolicyManifest
 from policy.rbac import require
 
-__all__ = ["check_contract"]
+__all__ = ["check_contract", "check_sample_caps"]
+
+
+def check_sample_caps(manifest: PolicyManifest, caps: SampleCaps) -> None:
+    """Raise POLICY_BLOCK when ``caps`` ask for more rows or bytes than ``manifest`` allows."""
+    for name in ("rows_max", "bytes_max"):
+        asked, limit = getattr(caps, name), getattr(manifest.sample_caps, name)
+        if asked > limit:
+            raise PolicyBlock(
+                f"sample_caps.{name} is {asked}; policy {manifest.version} allows {limit}",
+                field=f"sample_caps.{name}",
+            )
 
 
 def check_contract(manifest: PolicyManifest, contract: RunContract) -> None:
@@ -28,15 +39,8 @@ def check_contract(manifest: PolicyManifest, contract: RunContract) -> None:
                 f"(policy {manifest.version})",
                 field="pii_policy.mask_before_send",
             )
-    caps = contract.sample_caps
-    if caps is not None:
-        for name in ("rows_max", "bytes_max"):
-            asked, limit = getattr(caps, name), getattr(manifest.sample_caps, name)
-            if asked > limit:
-                raise PolicyBlock(
-                    f"sample_caps.{name} is {asked}; policy {manifest.version} allows {limit}",
-                    field=f"sample_caps.{name}",
-                )
+    if contract.sample_caps is not None:
+        check_sample_caps(manifest, contract.sample_caps)
     for stage, budget in contract.budget_caps.items():
         if budget.tokens > manifest.cost_caps.tokens_per_stage:
             raise PolicyBlock(

@@ -7,14 +7,11 @@ from typing import Any
 from adapters.params import provider_temperature
 from adapters.registry import ModelSpec
 from adapters.types import ChatMessage, Params, Usage
+from adapters.wire.openai import headers  # a bearer token, when a proxy in front asks one
 
 __all__ = ["HEALTH_PATH", "chat", "embed", "headers", "parse_chat", "parse_embed"]
 
 HEALTH_PATH = "/api/tags"
-
-
-def headers(api_key: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {api_key}"} if api_key else {}
 
 
 def chat(
