@@ -69,6 +69,7 @@ class _Attempt:
 class _Trace:
     attempts: list[_Attempt] = field(default_factory=list)
     retries: int = 0
+    params_hash: str | None = None  # of the last model's normalised parameters
 
     def chain(self) -> tuple[str, ...]:
         return tuple(f"{a.model_id}:{a.outcome}" for a in self.attempts)
@@ -267,6 +268,9 @@ class Router:
             )
         self._check_budget(context, spec, prompt_tokens + fitted.max_tokens, usd_estimate, trace)
         json_schema = schema.model_json_schema() if schema is not None else None
+        trace.params_hash = content_hash(
+            {"model": spec.id, "params": fitted.model_dump(mode="json"), "schema": json_schema}
+        )
         key = self._key(spec, masked, fitted, context, json_schema)
         if not context.fresh:
             hit = self.cache.get(key)
@@ -524,7 +528,7 @@ class Router:
                 decision="accept" if error is None else "hold",
                 provider=None if spec is None else spec.provider,
                 model=None if spec is None else spec.id,
-                params_hash=None,
+                params_hash=trace.params_hash,
                 token_estimate=None if estimate is None else estimate[0],
                 usd_estimate=None if estimate is None else estimate[1],
                 token_actual=None

@@ -196,6 +196,7 @@ def test_actual_tokens_and_dollars_land_on_the_ledger(
         [event] = [e for e in PostgresLedger(conn).events(run_id) if e.stage == "DOMAINS"]
     assert event.token_actual == 50 and event.usd_actual == result.usd.quantize(Decimal("0.000001"))
     assert event.provider == "openai" and event.model == MODEL["openai"]
+    assert event.params_hash is not None and len(event.params_hash) == 64
     assert event.policy_version == router.manifest.version
 
 
