@@ -27,7 +27,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest core artifacts ledger policy dsl evals supervisor api tests
+	$(BIN)/pytest core artifacts ledger policy dsl adapters specialists evals supervisor api tests
 
 test: lint typecheck unit
 
