@@ -1,7 +1,7 @@
 """Work: Ingest, files and read-only SQL to a Standard Schema Catalog and a masked Sample Pack.
 
-Files: sniffing, reading, the catalog and the Sample Pack exist; SQL sources, the LangGraph
-node and the artifacts on the ledger arrive with the rest of issue 6."""
+Built so far: file sniffing and reading, read-only SQL sources, the table catalog and the Sample
+Pack. The LangGraph node, artifacts on the ledger and the CLI arrive with the rest of issue 6."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ _EXPORTS = {
     "catalog_table": "catalog",
     "SamplePack": "sample",
     "sample_pack": "sample",
+    "ReadOnlySource": "sql",
+    "SourceTable": "sql",
+    "check_read_only": "sql",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -27,3 +30,4 @@ if TYPE_CHECKING:
     from specialists.ingest.catalog import CatalogColumn, CatalogTable, catalog_table
     from specialists.ingest.files import FileFormat, canonical_headers, read_file, sniff
     from specialists.ingest.sample import SamplePack, sample_pack
+    from specialists.ingest.sql import ReadOnlySource, SourceTable, check_read_only
