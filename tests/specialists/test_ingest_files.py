@@ -18,7 +18,10 @@ PLAIN = "id,name,amount\n1,Ana,10.50\n2,Bo,7\n"
 
 
 def _bytes(data: bytes) -> Write:
-    return lambda p: p.write_bytes(data)
+    def write(p: Path) -> None:
+        p.write_bytes(data)
+
+    return write
 
 
 def _wide(p: Path) -> None:
