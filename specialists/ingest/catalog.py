@@ -108,27 +108,67 @@ def _decimal(values: list[str], pattern: re.Pattern[str]) -> str:
     return f"decimal({min(precision, 38)},{scale})"
 
 
+_SHAPE_SAMPLE = 10_000  # shapes are counted on the first 10k distinct values
+
+
 def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> CatalogTable:
-    """Profile every column of ``frame`` (text columns, canonical names)."""
+    """Profile every column of ``frame`` (text columns, canonical names), vectorised: one pass of
+    Polars expressions over all columns, then the type patterns on the non-null values."""
+    import polars as pl
+
+    stats = frame.select(
+        [pl.col(c).null_count().alias(f"{c}\x00nulls") for c in frame.columns]
+        + [pl.col(c).n_unique().alias(f"{c}\x00distinct") for c in frame.columns]
+        + [pl.col(c).str.len_chars().min().alias(f"{c}\x00min") for c in frame.columns]
+        + [pl.col(c).str.len_chars().max().alias(f"{c}\x00max") for c in frame.columns]
+    ).row(0, named=True)
     columns = []
     for column, source in zip(frame.columns, source_names, strict=True):
         series = frame.get_column(column)
-        present = [v for v in series.to_list() if v is not None]
-        lengths = [len(v) for v in present]
-        kind, outliers = infer_type(present)
-        distinct = len(set(present))
+        nulls = int(stats[f"{column}\x00nulls"])
+        present = frame.height - nulls
+        distinct = int(stats[f"{column}\x00distinct"]) - (1 if nulls else 0)
+        kind, outliers = _infer_series(series.drop_nulls().str.strip_chars(), present)
+        sample = series.drop_nulls().unique(maintain_order=True).head(_SHAPE_SAMPLE).to_list()
         columns.append(
             CatalogColumn(
                 name=column,
                 source_name=source,
                 type=kind,
-                nulls=frame.height - len(present),
+                nulls=nulls,
                 distinct=distinct,
                 outliers=outliers,
-                min_length=min(lengths) if lengths else None,
-                max_length=max(lengths) if lengths else None,
-                unique=bool(present) and distinct == frame.height,
-                shapes=Counter(shape(v) for v in present).most_common(5),
+                min_length=stats[f"{column}\x00min"],
+                max_length=stats[f"{column}\x00max"],
+                unique=present > 0 and nulls == 0 and distinct == frame.height,
+                shapes=Counter(shape(v) for v in sample).most_common(5),
             )
         )
     return CatalogTable(name=name, rows=frame.height, columns=columns)
+
+
+def _infer_series(values: pl.Series, present: int) -> tuple[str, int]:
+    """``infer_type`` on a Polars series: the patterns run as vectorised regex matches."""
+    if present == 0:
+        return "string", 0
+    for name, pattern in _PATTERNS:
+        misses = present - int(values.str.contains(pattern.pattern).sum())
+        if misses <= (1 - _SHARE) * present:
+            if name == "decimal":
+                return _decimal_series(values, pattern), misses
+            return name, misses
+    return "string", 0
+
+
+def _decimal_series(values: pl.Series, pattern: re.Pattern[str]) -> str:
+    fitting = values.filter(values.str.contains(pattern.pattern))
+    parts = fitting.str.replace_all(r"[+,-]", "").str.split_exact(".", 1).struct.unnest()
+    whole = parts.get_column("field_0").str.strip_chars_start("0").str.len_chars().clip(1)
+    frac = parts.get_column("field_1").fill_null("").str.len_chars()
+    scale = _int(frac.max())
+    precision = max(_int((whole + frac).max()), scale + 1)
+    return f"decimal({min(precision, 38)},{scale})"
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
