@@ -1,0 +1,137 @@
+"""Ingest of file sources, as one idempotent step of a run: Catalog v1 and Sample Pack v1.
+
+``ingest_files`` reads the Run Contract's LHS (one file, or every table file of a folder),
+stores the Catalog (every mode) and, in ``data_mode``, the masked Sample Pack as content-hashed
+artifacts of the run, and appends one INGEST ledger event naming both hashes. Run it twice and
+nothing is written twice: artifacts are content-addressed, and the event is appended only when
+the run has no INGEST event with the same outputs yet. (The LangGraph node of issue 6 calls it.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from artifacts.store import PostgresArtifactStore
+from core.canonical import content_hash
+from core.contract import RunContract, SampleCaps
+from core.errors import ContractError
+from ledger.events import LedgerEvent
+from ledger.store import PostgresLedger
+from policy.manifest import PolicyManifest
+from specialists.ingest.catalog import catalog_table
+from specialists.ingest.files import read_file, sniff
+from specialists.ingest.sample import sample_pack
+
+if TYPE_CHECKING:
+    from core.db import Database
+
+__all__ = ["IngestOutcome", "contract_seed", "ingest_files", "source_files"]
+
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".gz")
+#: Used when a data_mode contract names no sample caps (the policy's caps still bound them).
+DEFAULT_CAPS = SampleCaps(rows_max=1000, bytes_max=4 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    catalog_hash: str
+    sample_hash: str | None
+    tables: int
+    rows: int
+    seed: int
+
+
+def contract_seed(contract: RunContract) -> int:
+    """The sampling seed a contract implies: the same contract samples the same rows."""
+    return int(content_hash(contract.model_dump(mode="python"))[:12], 16)
+
+
+def source_files(contract: RunContract, base: Path) -> list[Path]:
+    """The table files of the contract's LHS: one file, or every table file of a folder."""
+    if contract.lhs.source.type != "file":
+        raise ContractError("this step ingests files; the LHS is SQL", field="lhs.source.type")
+    path = Path(contract.lhs.location)
+    path = path if path.is_absolute() else base / path
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in _TABLE_SUFFIXES)
+        if not files:
+            raise ContractError(f"{path} holds no table file", field="lhs.location")
+        return files
+    if not path.exists():
+        raise ContractError(f"{path} does not exist", field="lhs.location")
+    return [path]
+
+
+def _table_name(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".csv", ".tsv", ".txt", ".parquet"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def ingest_files(
+    db: Database,
+    *,
+    run_id: str,
+    contract: RunContract,
+    manifest: PolicyManifest,
+    key: bytes,
+    base: Path,
+    seed: int | None = None,
+) -> IngestOutcome:
+    """Catalog (and, in ``data_mode``, Sample Pack) of the contract's files, stored once."""
+    seed = contract_seed(contract) if seed is None else seed
+    catalogs, samples, rows = [], [], 0
+    for path in source_files(contract, base):
+        fmt = sniff(path)
+        result = read_file(path, fmt)
+        table = catalog_table(_table_name(path), result.frame, result.source_headers)
+        rows += table.rows
+        catalogs.append(
+            {
+                "table": table.model_dump(mode="json"),
+                "source": {
+                    "file": path.name,
+                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                    "format": fmt.__dict__,
+                    "ragged_rows": result.ragged_rows,
+                },
+            }
+        )
+        if contract.mode == "data_mode":
+            pack = sample_pack(
+                manifest,
+                mode=contract.mode,
+                frame=result.frame,
+                catalog=table,
+                caps=contract.sample_caps or DEFAULT_CAPS,
+                seed=seed,
+                key=key,
+            )
+            samples.append(pack.model_dump(mode="json"))
+    catalog_body = {"version": 1, "tables": catalogs}
+    sample_body = {"version": 1, "seed": seed, "tables": samples} if samples else None
+    with db.begin() as conn:
+        store = PostgresArtifactStore(conn)
+        catalog = store.put("catalog", catalog_body, run_id=run_id)
+        sample = store.put("sample_pack", sample_body, run_id=run_id) if sample_body else None
+        outputs = content_hash([catalog.hash, sample.hash if sample else None])
+        ledger = PostgresLedger(conn)
+        if not any(
+            e.stage == "INGEST" and e.outputs_hash == outputs for e in ledger.events(run_id)
+        ):
+            ledger.append(
+                LedgerEvent(
+                    run_id=run_id,
+                    stage="INGEST",
+                    decision="accept",
+                    inputs_hash=content_hash([c["source"]["sha256"] for c in catalogs]),
+                    outputs_hash=outputs,
+                    pii_mask_applied=bool(samples),
+                    policy_version=manifest.version,
+                )
+            )
+    return IngestOutcome(catalog.hash, sample.hash if sample else None, len(catalogs), rows, seed)
