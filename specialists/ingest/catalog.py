@@ -22,11 +22,11 @@ __all__ = ["CatalogColumn", "CatalogTable", "catalog_table", "infer_type", "shap
 
 _SHARE = 0.98
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("boolean", re.compile(r"(?i)^(?:true|false|yes|no|t|f|y|n)$")),
-    ("integer", re.compile(r"^[+-]?\d{1,18}$")),
-    ("decimal", re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")),
-    ("float", re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$")),
-    ("date", re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{4}$")),
+    ("boolean", re.compile(r"(?i)^\s*(?:true|false|yes|no|t|f|y|n)\s*$")),
+    ("integer", re.compile(r"^\s*[+-]?\d{1,18}\s*$")),
+    ("decimal", re.compile(r"^\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+\s*$")),
+    ("float", re.compile(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*$")),
+    ("date", re.compile(r"^\s*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*$")),
     (
         "timestamp",
         re.compile(
@@ -108,50 +108,104 @@ def _decimal(values: list[str], pattern: re.Pattern[str]) -> str:
     return f"decimal({min(precision, 38)},{scale})"
 
 
-_SHAPE_SAMPLE = 10_000  # shapes are counted on the first 10k distinct values
+_SHAPE_SAMPLE = 1_000  # shapes are counted on the first 1,000 distinct values
+_EXACT_DISTINCT = 100_000  # above this many rows, distinct counts are HyperLogLog estimates
 
 
 def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> CatalogTable:
     """Profile every column of ``frame`` (text columns, canonical names), vectorised: one pass of
-    Polars expressions over all columns, then the type patterns on the non-null values."""
+    Polars expressions for counts and lengths, a type guess per column from its first 2,000
+    values, then one pass checking every guess on the whole column (columns in parallel)."""
     import polars as pl
+
+    exact = frame.height <= _EXACT_DISTINCT
+
+    def distinct_expr(c: str) -> pl.Expr:
+        return pl.col(c).n_unique() if exact else pl.col(c).approx_n_unique()
 
     stats = frame.select(
         [pl.col(c).null_count().alias(f"{c}\x00nulls") for c in frame.columns]
-        + [pl.col(c).n_unique().alias(f"{c}\x00distinct") for c in frame.columns]
+        + [distinct_expr(c).alias(f"{c}\x00distinct") for c in frame.columns]
         + [pl.col(c).str.len_chars().min().alias(f"{c}\x00min") for c in frame.columns]
         + [pl.col(c).str.len_chars().max().alias(f"{c}\x00max") for c in frame.columns]
     ).row(0, named=True)
+    guesses = {c: _guess(frame.get_column(c).drop_nulls().head(2000)) for c in frame.columns}
+    nulls = {c: int(stats[f"{c}\x00nulls"]) for c in frame.columns}
+    distinct = {
+        c: int(stats[f"{c}\x00distinct"]) - (1 if nulls[c] and exact else 0) for c in frame.columns
+    }
+    near_keys = [
+        c
+        for c in frame.columns
+        if not exact and nulls[c] == 0 and distinct[c] >= 0.97 * frame.height
+    ]
+    checks = (
+        frame.select(
+            [pl.col(c).str.contains(_PATTERN_OF[g]).sum().alias(c) for c, g in guesses.items() if g]
+            + [pl.col(c).n_unique().alias(f"{c}\x00exact") for c in near_keys]
+        ).row(0, named=True)
+        if (any(guesses.values()) or near_keys)
+        else {}
+    )
     columns = []
     for column, source in zip(frame.columns, source_names, strict=True):
         series = frame.get_column(column)
-        nulls = int(stats[f"{column}\x00nulls"])
-        present = frame.height - nulls
-        distinct = int(stats[f"{column}\x00distinct"]) - (1 if nulls else 0)
-        kind, outliers = _infer_series(series.drop_nulls().str.strip_chars(), present)
-        sample = series.drop_nulls().unique(maintain_order=True).head(_SHAPE_SAMPLE).to_list()
+        present = frame.height - nulls[column]
+        count = distinct[column] if column not in near_keys else int(checks[f"{column}\x00exact"])
+        kind, outliers = _settle(series, present, guesses[column], checks.get(column))
+        head = series.head(20_000).drop_nulls().unique(maintain_order=True)
         columns.append(
             CatalogColumn(
                 name=column,
                 source_name=source,
                 type=kind,
-                nulls=nulls,
-                distinct=distinct,
+                nulls=nulls[column],
+                distinct=count,
                 outliers=outliers,
                 min_length=stats[f"{column}\x00min"],
                 max_length=stats[f"{column}\x00max"],
-                unique=present > 0 and nulls == 0 and distinct == frame.height,
-                shapes=Counter(shape(v) for v in sample).most_common(5),
+                unique=present > 0 and nulls[column] == 0 and count == frame.height,
+                shapes=Counter(shape(v) for v in head.head(_SHAPE_SAMPLE).to_list()).most_common(5),
             )
         )
     return CatalogTable(name=name, rows=frame.height, columns=columns)
 
 
+_PATTERN_OF = {name: pattern.pattern for name, pattern in _PATTERNS}
+
+
+def _guess(head: pl.Series) -> str | None:
+    """The first type whose pattern fits the column's first values, if any."""
+    if head.is_empty():
+        return None
+    for name, pattern in _PATTERNS:
+        if len(head) - int(head.str.contains(pattern.pattern).sum()) <= (1 - _SHARE) * len(head):
+            return name
+    return None
+
+
+def _settle(series: pl.Series, present: int, guess: str | None, fits: object) -> tuple[str, int]:
+    """The column's type: the guess when the whole column confirms it, else a full search."""
+    if guess is not None and isinstance(fits, int):
+        misses = present - fits
+        if misses <= (1 - _SHARE) * present:
+            if guess == "decimal":
+                return _decimal_series(series.drop_nulls(), dict(_PATTERNS)["decimal"]), misses
+            return guess, misses
+    if guess is None:
+        return "string", 0
+    return _infer_series(series.drop_nulls(), present)
+
+
 def _infer_series(values: pl.Series, present: int) -> tuple[str, int]:
-    """``infer_type`` on a Polars series: the patterns run as vectorised regex matches."""
+    """``infer_type`` on a Polars series: the patterns run as vectorised regex matches, on the
+    whole column only for a pattern that fits the first 2,000 values."""
     if present == 0:
         return "string", 0
+    head = values.head(2000)
     for name, pattern in _PATTERNS:
+        if len(head) - int(head.str.contains(pattern.pattern).sum()) > (1 - _SHARE) * len(head):
+            continue
         misses = present - int(values.str.contains(pattern.pattern).sum())
         if misses <= (1 - _SHARE) * present:
             if name == "decimal":
@@ -162,11 +216,8 @@ def _infer_series(values: pl.Series, present: int) -> tuple[str, int]:
 
 def _decimal_series(values: pl.Series, pattern: re.Pattern[str]) -> str:
     fitting = values.filter(values.str.contains(pattern.pattern))
-    parts = fitting.str.replace_all(r"[+,-]", "").str.split_exact(".", 1).struct.unnest()
-    whole = parts.get_column("field_0").str.strip_chars_start("0").str.len_chars().clip(1)
-    frac = parts.get_column("field_1").fill_null("").str.len_chars()
-    scale = _int(frac.max())
-    precision = max(_int((whole + frac).max()), scale + 1)
+    scale = _int(fitting.str.extract(r"\.(\d+)\s*$", 1).str.len_chars().max())
+    precision = max(_int(fitting.str.count_matches(r"\d").max()), scale + 1)
     return f"decimal({min(precision, 38)},{scale})"
 
 

@@ -1,7 +1,7 @@
 """The Sample Pack of one table: a deterministic, stratified, capped and masked sample.
 
-Rows are ordered by SHA-256 of (seed, the row's key, or its position when there is no key), so
-the same data and seed give the same sample on any machine, and another seed another sample.
+Rows are ordered by a seeded hash of the row's key (or its position when there is no key), so the
+same data and seed give the same sample, and another seed another sample.
 With a date column the sample is stratified: months take turns, each in hash order, so a year of
 data is not sampled from its busiest month only. The rows then go through the Policy Engine
 (``masked_sample``): capped by ``rows_max`` and ``bytes_max`` and masked before anything is
@@ -10,8 +10,6 @@ stored; in ``metadata_only`` there is no Sample Pack (POLICY_BLOCK).
 
 from __future__ import annotations
 
-import hashlib
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -40,6 +38,7 @@ class SamplePack(BaseModel):
 
     table: str
     seed: int
+    sampler: str  # what ordered the rows: "polars <version> hash"
     strategy: str  # "key:<column>", "date:<column>" or "rows"
     rows: int
     rows_available: int
@@ -48,41 +47,56 @@ class SamplePack(BaseModel):
     masking: dict[str, ColumnMasking]
 
 
-def _rank(seed: int, token: str) -> bytes:
-    return hashlib.sha256(f"{seed}\x1f{token}".encode()).digest()
+def sample_order(
+    frame: pl.DataFrame, catalog: CatalogTable, seed: int, limit: int | None = None
+) -> tuple[list[int], str]:
+    """Row positions in sampling order, and the strategy that ordered them.
 
+    The order is Polars' seeded hash of the key (or of the row position), vectorised: stable for
+    a given Polars version, which the Sample Pack records. With a date column, months take
+    turns: the first row of every month in hash order, then the second, and so on.
+    """
+    import polars as pl
 
-def sample_order(frame: pl.DataFrame, catalog: CatalogTable, seed: int) -> tuple[list[int], str]:
-    """Row positions in sampling order, and the strategy that ordered them."""
     key = next((c.name for c in catalog.columns if c.unique), None)
-    tokens = (
-        [str(v) for v in frame.get_column(key).to_list()]
-        if key
-        else [str(i) for i in range(frame.height)]
-    )
-    order = sorted(range(frame.height), key=lambda i: _rank(seed, tokens[i]))
+    token = pl.col(key) if key else pl.int_range(pl.len()).cast(pl.Utf8)
     date = next((c.name for c in catalog.columns if c.type in ("date", "timestamp")), None)
-    if date is None:
-        return order, f"key:{key}" if key else "rows"
-    values = frame.get_column(date).to_list()
-    strata: dict[str, list[int]] = defaultdict(list)
-    for i in order:
-        v = values[i]
-        strata[_month(v) if v else ""].append(i)
-    turns: list[int] = []
-    queues = [strata[k] for k in sorted(strata)]
-    depth = max((len(q) for q in queues), default=0)
-    for n in range(depth):
-        turns.extend(q[n] for q in queues if n < len(q))
-    return turns, f"date:{date}"
+    ranked = frame.select(
+        pl.int_range(pl.len()).alias("_row"),
+        token.hash(seed=seed % (2**63)).alias("_h"),
+        (_month_expr(date) if date else pl.lit("")).alias("_stratum"),
+    )
+    strategy = f"date:{date}" if date else (f"key:{key}" if key else "rows")
+    if limit is not None:
+        # Only the first `limit` rows of each stratum can be taken: keep those, then interleave.
+        ranked = (
+            ranked.group_by("_stratum")
+            .agg(pl.col("_row").bottom_k_by("_h", limit), pl.col("_h").bottom_k(limit))
+            .explode(["_row", "_h"])
+        )
+    ordered = ranked.with_columns(
+        pl.col("_h").rank("ordinal").over("_stratum").alias("_turn")
+    ).sort(["_turn", "_stratum", "_h"])
+    rows = ordered.get_column("_row")
+    return (rows if limit is None else rows.head(limit)).to_list(), strategy
 
 
-def _month(value: str) -> str:
-    v = value.strip()
-    if len(v) >= 7 and v[4] == "-":
-        return v[:7]  # ISO
-    parts = v.split(" ")[0].split("/")
-    return f"{parts[-1]}-{parts[0].zfill(2)}" if len(parts) == 3 else v
+def _month_expr(column: str) -> pl.Expr:
+    """``YYYY-MM`` of ISO and US (``MM/DD/YYYY``) dates; the value itself otherwise."""
+    import polars as pl
+
+    v = pl.col(column).str.strip_chars()
+    us = (
+        v.str.extract(r"^(\d{1,2})/\d{1,2}/(\d{4})", 2)
+        + "-"
+        + v.str.extract(r"^(\d{1,2})/", 1).str.zfill(2)
+    )
+    return (
+        pl.when(v.str.contains(r"^\d{4}-\d{2}"))
+        .then(v.str.slice(0, 7))
+        .otherwise(pl.coalesce(us, v))
+        .fill_null("")
+    )
 
 
 def sample_pack(
@@ -96,14 +110,16 @@ def sample_pack(
     key: bytes,
 ) -> SamplePack:
     """The masked Sample Pack of ``frame`` (POLICY_BLOCK in ``metadata_only``)."""
-    order, strategy = sample_order(frame, catalog, seed)
-    chosen = order[: caps.rows_max]
+    chosen, strategy = sample_order(frame, catalog, seed, caps.rows_max)
     picked = frame[chosen] if chosen else frame.head(0)
     table = {c: picked.get_column(c).to_list() for c in picked.columns}
     sample = masked_sample(manifest, mode=mode, table=table, caps=caps, key=key)
+    import polars as pl
+
     return SamplePack(
         table=catalog.name,
         seed=seed,
+        sampler=f"polars {pl.__version__} hash",
         strategy=strategy,
         rows=sample.rows,
         rows_available=frame.height,

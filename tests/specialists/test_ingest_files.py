@@ -131,3 +131,24 @@ def test_the_format_is_recorded(tmp_path: Path) -> None:
     path.write_bytes("id;nom\n1;Zoë\n".encode("cp1252"))
     fmt = sniff(path)
     assert (fmt.kind, fmt.encoding, fmt.delimiter, fmt.bom) == ("csv", "cp1252", ";", False)
+
+
+def test_a_200_mb_file_generated_here(tmp_path: Path) -> None:
+    """Large input takes Polars' reader: every row, all text, canonical headers."""
+    rows = 2_900_000
+    i = pl.int_range(0, rows, eager=True)
+    frame = pl.DataFrame(
+        {
+            "Txn ID": (i + 10_000_000).cast(pl.Utf8),
+            "Posted Date": pl.Series(["2026-05-04"] * rows),
+            "Amount": (i * 7919 % 500_000 / 100).cast(pl.Utf8),
+            "Memo": pl.Series(["Card purchase at a merchant, store 0042"] * rows),
+        }
+    )
+    path = tmp_path / "big.csv"
+    frame.write_csv(path)
+    assert path.stat().st_size > 200_000_000
+    result = read_file(path, sniff(path))
+    assert result.frame.height == rows
+    assert result.frame.columns == ["txn_id", "posted_date", "amount", "memo"]
+    assert result.frame.row(rows - 1)[0] == str(10_000_000 + rows - 1)
