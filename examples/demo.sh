@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
-# Creates the run from examples/bank_transactions/contract.yaml, then prints the run, its ledger
-# (hash chain verified) and its artifacts. Later stages extend this as they land.
+# Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
+# chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
+# drives the run through the supervisor graph (lane, Ingest, the held gate, a person's decision).
+# Later stages extend this as they land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conduit() { .venv/bin/conduit "$@"; }
@@ -33,3 +35,17 @@ echo "== conduit policy check $request --table examples/bank_transactions/transa
 status=0
 conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
 echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
+echo
+echo "== conduit runs start $run_id (the supervisor graph: lane, Ingest, then the gate)"
+conduit runs start "$run_id" --base examples/bank_transactions
+echo
+status=$(conduit runs show "$run_id" --json \
+  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])')
+if [ "$status" = held ]; then  # a second `make demo` finds the run already decided
+  echo "== conduit runs resume $run_id --decision accept --actor ana.analyst --role analyst"
+  conduit runs resume "$run_id" --decision accept --actor ana.analyst --role analyst \
+    --base examples/bank_transactions
+  echo
+fi
+echo "== conduit runs show $run_id"
+conduit runs show "$run_id"

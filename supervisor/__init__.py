@@ -14,10 +14,15 @@ _EXPORTS = {
     "create_run": "runs",
     "get_run": "runs",
     "ensure_reference_data": "reference",
+    "GraphContext": "graph",
+    "context_for": "graph",
+    "resume_run": "graph",
+    "start_run": "graph",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
+    from supervisor.graph import GraphContext, context_for, resume_run, start_run
     from supervisor.reference import ensure_reference_data
     from supervisor.runs import CreateResult, RunRecord, amend_contract, create_run, get_run

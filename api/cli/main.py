@@ -129,6 +129,59 @@ def runs_show(run_id: str, as_json: JsonFlag = False) -> None:
     _emit(as_json, data, text)
 
 
+BaseDir = Annotated[
+    Path,
+    typer.Option("--base", help="Folder that relative source paths of the contract start from."),
+]
+
+
+def _graph_context(run_id: str, base: Path) -> Any:
+    from core.settings import Settings
+    from supervisor.graph import context_for
+
+    settings = Settings()
+    secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
+    return context_for(_open_db(), run_id, base=base, home=settings.home, secret=secret)
+
+
+def _state_text(run_id: str, state: dict[str, Any]) -> str:
+    status = state.get("status") or "held: waiting for a decision (conduit runs resume)"
+    ingest = state.get("ingest") or {}
+    lines = [f"run {run_id}: {status}", f"lane: {state.get('lane')}"]
+    if ingest:
+        lines.append(
+            f"ingest: {ingest.get('rows')} rows, catalog {str(ingest.get('catalog'))[:12]}"
+            f", sample {str(ingest.get('sample'))[:12]}"
+        )
+    return "\n".join(lines)
+
+
+@runs_app.command("start")
+def runs_start(run_id: str, base: BaseDir = Path("."), as_json: JsonFlag = False) -> None:
+    """Drive a run through its stages until it completes or a gate holds it."""
+    from supervisor.graph import start_run
+
+    state = dict(start_run(_graph_context(run_id, base), run_id))
+    _emit(as_json, state, _state_text(run_id, state))
+
+
+@runs_app.command("resume")
+def runs_resume(
+    run_id: str,
+    decision: Annotated[str, typer.Option("--decision", help="accept, reject or fix.")],
+    actor: Annotated[str, typer.Option("--actor", help="Who decides.")],
+    role: Annotated[str, typer.Option("--role", help="Their role (§32).")],
+    base: BaseDir = Path("."),
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a held gate and continue the run."""
+    from supervisor.graph import resume_run
+
+    ctx = _graph_context(run_id, base)
+    state = dict(resume_run(ctx, run_id, decision=decision, actor=actor, role=role))
+    _emit(as_json, state, _state_text(run_id, state))
+
+
 @app.command("ledger")
 def ledger_cmd(
     run_id: str,

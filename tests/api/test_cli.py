@@ -260,3 +260,59 @@ def test_debug_shows_the_traceback(cli: CliRunner) -> None:
 def test_usage_error_exits_2(cli: CliRunner) -> None:
     done = cli("runs", "create")
     assert done.returncode == 2
+
+
+def test_start_and_resume_a_run(cli: CliRunner) -> None:
+    run_id = _create(cli, EXAMPLE, _key())["run_id"]
+    base = str(EXAMPLE.parent)
+    held = cli("runs", "start", run_id, "--base", base, "--json")
+    assert held.returncode == 0, held.stderr
+    assert "status" not in json.loads(held.stdout)
+    assert json.loads(cli("runs", "show", run_id, "--json").stdout)["status"] == "held"
+    refused = cli(
+        "runs",
+        "resume",
+        run_id,
+        "--decision",
+        "accept",
+        "--actor",
+        "vic",
+        "--role",
+        "viewer",
+        "--base",
+        base,
+    )
+    assert refused.returncode == EXIT_POLICY and "POLICY_BLOCK" in refused.stderr
+    done = cli(
+        "runs",
+        "resume",
+        run_id,
+        "--decision",
+        "accept",
+        "--actor",
+        "ana",
+        "--role",
+        "analyst",
+        "--base",
+        base,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    again = cli(
+        "runs",
+        "resume",
+        run_id,
+        "--decision",
+        "accept",
+        "--actor",
+        "ana",
+        "--role",
+        "analyst",
+        "--base",
+        base,
+    )
+    assert again.returncode == EXIT_DETERMINISTIC
+    assert (
+        again.stderr.startswith("error: DETERMINISTIC_FAILURE") and "Traceback" not in again.stderr
+    )

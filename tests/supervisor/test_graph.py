@@ -1,0 +1,79 @@
+"""The run graph on the embedded store: supervisor -> Ingest -> gate, held and resumed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from core.db import Database
+from core.errors import ContractError, PolicyBlock
+from ledger.store import PostgresLedger
+from policy.manifest import current_manifest
+from supervisor.graph import GraphContext, resume_run, start_run
+from supervisor.runs import create_run, get_run
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "bank_transactions" / "contract.yaml"
+
+
+def _ctx(db: Database) -> GraphContext:
+    return GraphContext(db=db, manifest=current_manifest(), pii_key=b"k" * 32, base=EXAMPLE.parent)
+
+
+def _run(db: Database, **changes: Any) -> str:
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc.update(changes)
+    return create_run(db, doc).run.run_id
+
+
+def _events(db: Database, run_id: str) -> list[tuple[str, str]]:
+    with db.connect() as conn:
+        return [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
+
+
+def test_a_run_without_confirmation_goes_through(db: Database) -> None:
+    run_id = _run(db, human_confirm_required=False)
+    state = start_run(_ctx(db), run_id)
+    assert state["status"] == "completed" and state["lane"] == "interactive"
+    assert state["ingest"]["rows"] == 60
+    assert get_run(db, run_id).status == "completed"
+    events = _events(db, run_id)
+    assert events.count(("SUPERVISOR", "accept")) == 2  # creation, lane
+    assert events.count(("INGEST", "accept")) == 2  # the step, the gate
+
+
+def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
+    run_id = _run(db, human_confirm_required=True)
+    ctx = _ctx(db)
+    state = start_run(ctx, run_id)
+    assert "status" not in state and get_run(db, run_id).status == "held"
+    assert _events(db, run_id).count(("INGEST", "accept")) == 1  # the step; the gate waits
+    again = start_run(ctx, run_id)  # starting a held run again changes nothing
+    assert "status" not in again
+    with pytest.raises(PolicyBlock):
+        resume_run(ctx, run_id, decision="accept", actor="vic", role="viewer")
+    with pytest.raises(ContractError):
+        resume_run(ctx, run_id, decision="maybe", actor="ana", role="analyst")
+    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
+    with db.connect() as conn:
+        gates = [
+            e
+            for e in PostgresLedger(conn).events(run_id)
+            if e.stage == "INGEST" and e.human_confirmation.required
+        ]
+    assert len(gates) == 1 and gates[0].human_confirmation.actor == "ana"
+    with pytest.raises(ContractError):
+        resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    assert _events(db, run_id).count(("INGEST", "accept")) == 2
+
+
+def test_a_rejected_gate_stops_the_run(db: Database) -> None:
+    run_id = _run(db, human_confirm_required=True)
+    ctx = _ctx(db)
+    start_run(ctx, run_id)
+    state = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
+    assert state["status"] == "stopped:reject"
+    assert ("INGEST", "reject") in _events(db, run_id)
