@@ -1,0 +1,90 @@
+"""A run process killed with SIGKILL in the middle of a large ingest continues from its last
+checkpoint with ``conduit runs start``; every stage completes once on the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from core.db import Database
+from ledger.store import PostgresLedger
+from tests.conftest import CONDUIT, ROOT
+
+EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
+
+
+def _big_source(folder: Path) -> Path:
+    rows = 1_500_000
+    i = pl.int_range(0, rows, eager=True)
+    pl.DataFrame(
+        {
+            "txn_id": (i + 10_000_000).cast(pl.Utf8),
+            "posted_date": pl.Series(["2026-05-04", "2026-06-01"] * (rows // 2)),
+            "amount": (i * 7919 % 500_000 / 100).cast(pl.Utf8),
+            "payee_email": pl.Series(["ana@example.org", "bo@example.org"] * (rows // 2)),
+        }
+    ).write_csv(folder / "big.csv")
+    return folder / "big.csv"
+
+
+def _status(db: Database, run_id: str) -> str:
+    from supervisor.runs import get_run
+
+    return get_run(db, run_id).status
+
+
+def test_sigkill_during_ingest_then_resume(
+    tmp_path: Path, db: Database, cli_env: dict[str, str]
+) -> None:
+    source = _big_source(tmp_path)
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc.update(
+        lhs={"source": {"type": "file"}, "location": str(source)}, human_confirm_required=False
+    )
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(yaml.safe_dump(doc))
+    created = subprocess.run(
+        [str(CONDUIT), "runs", "create", "--contract", str(contract), "--json"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    run_id = json.loads(created.stdout)["run_id"]
+
+    process = subprocess.Popen(
+        [str(CONDUIT), "runs", "start", run_id, "--base", str(tmp_path)],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _status(db, run_id) != "running":  # the supervisor node is done: Ingest is under way
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert _status(db, run_id) == "running"  # killed before the end
+
+    done = subprocess.run(
+        [str(CONDUIT), "runs", "start", run_id, "--base", str(tmp_path), "--json"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    with db.connect() as conn:
+        events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
+    assert events.count(("SUPERVISOR", "accept")) == 2  # creation, lane: once each
+    assert events.count(("INGEST", "accept")) == 2  # the step and its gate: once each
