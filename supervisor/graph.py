@@ -14,9 +14,9 @@ built yet.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -27,7 +27,7 @@ from ledger.events import HumanConfirmation, LedgerEvent
 from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
 from policy.rbac import require
-from specialists.ingest.run import ingest_files, source_files
+from specialists.ingest.run import ingest_files, ingest_sql, source_files
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.postgres import PostgresSaver
@@ -56,10 +56,17 @@ class GraphContext:
     manifest: PolicyManifest
     pii_key: bytes
     base: Path  # relative LHS paths are read from here (the contract file's folder)
+    env: Mapping[str, str] = field(default_factory=dict)  # for `env:VARNAME` SQL locations
 
 
 def context_for(
-    db: Database, run_id: str, *, base: Path, home: Path, secret: str | None
+    db: Database,
+    run_id: str,
+    *,
+    base: Path,
+    home: Path,
+    secret: str | None,
+    env: Mapping[str, str] | None = None,
 ) -> GraphContext:
     """The context of a run: its pinned Policy Manifest and the tenant's pseudonym key."""
     from supervisor.policies import pii_key, stored_manifest
@@ -68,7 +75,9 @@ def context_for(
     run = get_run(db, run_id)
     with db.connect() as conn:
         manifest = stored_manifest(conn, run.policy_version)
-    return GraphContext(db=db, manifest=manifest, pii_key=pii_key(home, secret), base=base)
+    return GraphContext(
+        db=db, manifest=manifest, pii_key=pii_key(home, secret), base=base, env=dict(env or {})
+    )
 
 
 def _append_once(ctx: GraphContext, event: LedgerEvent) -> None:
@@ -106,9 +115,10 @@ def _contract(ctx: GraphContext, run_id: str) -> RunContract:
 
 def _choose_lane(contract: RunContract, base: Path) -> tuple[str, str]:
     """(lane, why): batch for big sources, the contract's hint otherwise, interactive by default."""
-    size = sum(p.stat().st_size for p in source_files(contract, base))
-    if size > _BATCH_BYTES:
-        return "batch", f"sources hold {size} bytes (> {_BATCH_BYTES})"
+    if contract.lhs.source.type == "file":
+        size = sum(p.stat().st_size for p in source_files(contract, base))
+        if size > _BATCH_BYTES:
+            return "batch", f"sources hold {size} bytes (> {_BATCH_BYTES})"
     if contract.lane_hint:
         return contract.lane_hint, "the contract's lane_hint"
     return "interactive", "small sources"
@@ -137,14 +147,24 @@ def _build(ctx: GraphContext, saver: PostgresSaver) -> Any:
 
     def ingest(state: RunState) -> RunState:
         contract = _contract(ctx, state["run_id"])
-        outcome = ingest_files(
-            ctx.db,
-            run_id=state["run_id"],
-            contract=contract,
-            manifest=ctx.manifest,
-            key=ctx.pii_key,
-            base=ctx.base,
-        )
+        if contract.lhs.source.type == "sql":
+            outcome = ingest_sql(
+                ctx.db,
+                run_id=state["run_id"],
+                contract=contract,
+                manifest=ctx.manifest,
+                key=ctx.pii_key,
+                env=ctx.env,
+            )
+        else:
+            outcome = ingest_files(
+                ctx.db,
+                run_id=state["run_id"],
+                contract=contract,
+                manifest=ctx.manifest,
+                key=ctx.pii_key,
+                base=ctx.base,
+            )
         return {
             "ingest": {
                 "catalog": outcome.catalog_hash,

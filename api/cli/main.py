@@ -141,7 +141,11 @@ def _graph_context(run_id: str, base: Path) -> Any:
 
     settings = Settings()
     secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
-    return context_for(_open_db(), run_id, base=base, home=settings.home, secret=secret)
+    import os
+
+    return context_for(
+        _open_db(), run_id, base=base, home=settings.home, secret=secret, env=os.environ
+    )
 
 
 def _state_text(run_id: str, state: dict[str, Any]) -> str:

@@ -10,9 +10,10 @@ the run has no INGEST event with the same outputs yet. (The LangGraph node of is
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from artifacts.store import PostgresArtifactStore
 from core.canonical import content_hash
@@ -28,7 +29,7 @@ from specialists.ingest.sample import sample_pack
 if TYPE_CHECKING:
     from core.db import Database
 
-__all__ = ["IngestOutcome", "contract_seed", "ingest_files", "source_files"]
+__all__ = ["IngestOutcome", "contract_seed", "ingest_files", "ingest_sql", "source_files"]
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".gz")
 #: Used when a data_mode contract names no sample caps (the policy's caps still bound them).
@@ -84,7 +85,9 @@ def ingest_files(
 ) -> IngestOutcome:
     """Catalog (and, in ``data_mode``, Sample Pack) of the contract's files, stored once."""
     seed = contract_seed(contract) if seed is None else seed
-    catalogs, samples, rows = [], [], 0
+    catalogs: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
+    rows = 0
     for path in source_files(contract, base):
         fmt = sniff(path)
         result = read_file(path, fmt)
@@ -112,6 +115,78 @@ def ingest_files(
                 key=key,
             )
             samples.append(pack.model_dump(mode="json"))
+    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def ingest_sql(
+    db: Database,
+    *,
+    run_id: str,
+    contract: RunContract,
+    manifest: PolicyManifest,
+    key: bytes,
+    env: Mapping[str, str],
+    seed: int | None = None,
+) -> IngestOutcome:
+    """Catalog (and Sample Pack) of every table of a read-only SQL source.
+
+    The location is a database URL without a password, or ``env:VARNAME`` naming the variable
+    that holds the full URL; what the catalog records is the URL with its password hidden.
+    """
+    from specialists.ingest.sql import ReadOnlySource
+
+    seed = contract_seed(contract) if seed is None else seed
+    location = contract.lhs.location
+    if location.startswith("env:"):
+        name = location.removeprefix("env:")
+        if not env.get(name):
+            raise ContractError(f"the environment variable {name} is not set", field="lhs.location")
+        location = env[name]
+    catalogs: list[dict[str, Any]] = []
+    samples: list[dict[str, Any]] = []
+    rows = 0
+    with ReadOnlySource(location) as source:
+        for table in source.tables():
+            frame = source.read(table.name)
+            entry = catalog_table(table.name, frame, list(frame.columns))
+            rows += entry.rows
+            catalogs.append(
+                {
+                    "table": entry.model_dump(mode="json"),
+                    "source": {
+                        "sql": source.display_url,
+                        "dialect": source.dialect,
+                        "table": table.name,
+                        "sha256": content_hash(frame.to_dicts()),
+                        "primary_key": table.primary_key,
+                        "foreign_keys": table.foreign_keys,
+                        "row_estimate": table.row_estimate,
+                    },
+                }
+            )
+            if contract.mode == "data_mode":
+                pack = sample_pack(
+                    manifest,
+                    mode=contract.mode,
+                    frame=frame,
+                    catalog=entry,
+                    caps=contract.sample_caps or DEFAULT_CAPS,
+                    seed=seed,
+                    key=key,
+                )
+                samples.append(pack.model_dump(mode="json"))
+    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def _store(
+    db: Database,
+    run_id: str,
+    manifest: PolicyManifest,
+    catalogs: list[dict[str, Any]],
+    samples: list[dict[str, Any]],
+    seed: int,
+    rows: int,
+) -> IngestOutcome:
     catalog_body = {"version": 1, "tables": catalogs}
     sample_body = {"version": 1, "seed": seed, "tables": samples} if samples else None
     with db.begin() as conn:

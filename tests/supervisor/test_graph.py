@@ -77,3 +77,51 @@ def test_a_rejected_gate_stops_the_run(db: Database) -> None:
     state = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
     assert state["status"] == "stopped:reject"
     assert ("INGEST", "reject") in _events(db, run_id)
+
+
+def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> None:
+    """An SQLite file named by an ``env:`` location: cataloged and sampled, read-only."""
+    import sqlite3
+
+    source = tmp_path / "crm.db"
+    with sqlite3.connect(source) as conn:
+        conn.execute("CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, city TEXT)")
+        conn.executemany(
+            "INSERT INTO contacts VALUES (?, ?, ?)",
+            [(i, f"person{i}@example.org", "Lyon") for i in range(40)],
+        )
+    run_id = _run(
+        db,
+        lhs={"source": {"type": "sql"}, "location": "env:CRM_URL"},
+        human_confirm_required=False,
+    )
+    ctx = GraphContext(
+        db=db,
+        manifest=current_manifest(),
+        pii_key=b"k" * 32,
+        base=tmp_path,
+        env={"CRM_URL": f"sqlite:///{source}"},
+    )
+    state = start_run(ctx, run_id)
+    assert state["status"] == "completed" and state["ingest"]["rows"] == 40
+    from artifacts.store import PostgresArtifactStore
+
+    with db.connect() as conn:
+        store = PostgresArtifactStore(conn)
+        catalog = store.get(state["ingest"]["catalog"]).body
+        sample = store.get(state["ingest"]["sample"]).body
+    [table] = catalog["tables"]
+    assert table["source"]["table"] == "contacts" and table["source"]["primary_key"] == ["id"]
+    emails = sample["tables"][0]["columns"]["email"]
+    assert emails and not any("@example.org" in str(v) for v in emails)
+
+
+def test_an_unset_env_location_is_refused(db: Database, tmp_path: Path) -> None:
+    run_id = _run(
+        db,
+        lhs={"source": {"type": "sql"}, "location": "env:NOT_SET_ANYWHERE"},
+        human_confirm_required=False,
+    )
+    with pytest.raises(ContractError) as info:
+        start_run(_ctx(db), run_id)
+    assert "NOT_SET_ANYWHERE" in info.value.message
