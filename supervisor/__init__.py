@@ -18,11 +18,18 @@ _EXPORTS = {
     "context_for": "graph",
     "resume_run": "graph",
     "start_run": "graph",
+    "prune_checkpoints": "graph",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
-    from supervisor.graph import GraphContext, context_for, resume_run, start_run
+    from supervisor.graph import (
+        GraphContext,
+        context_for,
+        prune_checkpoints,
+        resume_run,
+        start_run,
+    )
     from supervisor.reference import ensure_reference_data
     from supervisor.runs import CreateResult, RunRecord, amend_contract, create_run, get_run

@@ -34,7 +34,14 @@ if TYPE_CHECKING:
 
     from core.db import Database
 
-__all__ = ["GraphContext", "RunState", "context_for", "resume_run", "start_run"]
+__all__ = [
+    "GraphContext",
+    "RunState",
+    "context_for",
+    "prune_checkpoints",
+    "resume_run",
+    "start_run",
+]
 
 _GATE_DECISIONS = ("accept", "reject", "fix")
 _BATCH_BYTES = 100 * 1024 * 1024
@@ -255,3 +262,24 @@ def resume_run(ctx: GraphContext, run_id: str, *, decision: str, actor: str, rol
         answer = {"decision": decision, "actor": actor, "role": role}
         state: RunState = graph.invoke(Command(resume=answer), _config(run_id))
         return state
+
+
+def prune_checkpoints(db: Database, *, delete: bool = False) -> int:
+    """Prune the checkpoints of finished runs (completed or stopped): keep each run's last one,
+    or with ``delete`` remove them all (a finished run is never resumed). Returns the run count.
+    Runs still going or held keep every checkpoint."""
+    from sqlalchemy import text
+
+    with db.connect() as conn:
+        finished = [
+            r
+            for (r,) in conn.execute(
+                text(
+                    "SELECT run_id FROM runs WHERE status = 'completed' OR status LIKE 'stopped:%'"
+                )
+            )
+        ]
+    if finished:
+        with _saver(db) as saver:
+            saver.prune(finished, strategy="delete" if delete else "keep_latest")
+    return len(finished)

@@ -186,6 +186,21 @@ def runs_resume(
     _emit(as_json, state, _state_text(run_id, state))
 
 
+@runs_app.command("prune-checkpoints")
+def runs_prune(
+    delete: Annotated[
+        bool, typer.Option("--delete", help="Remove every checkpoint of finished runs.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Prune the LangGraph checkpoints of finished runs (keep the last one of each)."""
+    from supervisor.graph import prune_checkpoints
+
+    count = prune_checkpoints(_open_db(), delete=delete)
+    what = "deleted" if delete else "pruned to their last checkpoint"
+    _emit(as_json, {"runs": count, "deleted": delete}, f"{count} finished runs {what}")
+
+
 @app.command("ledger")
 def ledger_cmd(
     run_id: str,

@@ -125,3 +125,31 @@ def test_an_unset_env_location_is_refused(db: Database, tmp_path: Path) -> None:
     with pytest.raises(ContractError) as info:
         start_run(_ctx(db), run_id)
     assert "NOT_SET_ANYWHERE" in info.value.message
+
+
+def _checkpoints(db: Database, run_id: str) -> int:
+    from sqlalchemy import text
+
+    with db.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM checkpoints WHERE thread_id = :t"), {"t": run_id}
+            ).scalar_one()
+        )
+
+
+def test_checkpoints_of_finished_runs_are_pruned(db: Database) -> None:
+    from supervisor.graph import prune_checkpoints
+
+    done = _run(db, human_confirm_required=False)
+    held = _run(db, human_confirm_required=True)
+    start_run(_ctx(db), done)
+    start_run(_ctx(db), held)
+    before_held = _checkpoints(db, held)
+    assert _checkpoints(db, done) > 1
+    assert prune_checkpoints(db) >= 1
+    assert _checkpoints(db, done) == 1  # the last one is kept
+    assert _checkpoints(db, held) == before_held  # a held run keeps everything
+    resume_run(_ctx(db), held, decision="accept", actor="ana", role="analyst")
+    prune_checkpoints(db, delete=True)
+    assert _checkpoints(db, done) == 0 and _checkpoints(db, held) == 0
