@@ -196,17 +196,16 @@ class Router:
 
     def health(self, provider: str) -> dict[str, Any]:
         """Reachability of a provider (one GET of its cheapest endpoint) and its breaker."""
-        from adapters.wire import wire_for as _wire
-
+        wire = wire_for(provider)
         state = self.breakers.state(provider)
         url = self.base_urls.get(provider)
         ok, detail = False, "no base URL configured"
         if url:
             try:
                 response = self._http().get(
-                    url + _wire(provider).HEALTH_PATH,
+                    url + wire.HEALTH_PATH,
                     timeout=5.0,
-                    headers=_wire(provider).headers(self.api_keys.get(provider, "")),
+                    headers=wire.headers(self.api_keys.get(provider, "")),
                 )
                 ok, detail = response.status_code < 500, f"HTTP {response.status_code}"
             except Exception as e:  # noqa: BLE001 - health reports, never raises

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,8 +207,7 @@ def per_entity_table(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """Rows (entity, found/total, recall, baseline recall) for the human-readable output."""
     base = report.get("baseline", {}).get("by_entity", {})
     rows = []
-    by: dict[str, dict[str, Any]] = defaultdict(dict, report["by_entity"])
-    for entity, m in sorted(by.items()):
+    for entity, m in sorted(report["by_entity"].items()):
         b = base.get(entity)
         rows.append(
             (

@@ -17,6 +17,7 @@ Every request to a model passes two steps, in this order, in the adapter that se
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
@@ -198,44 +199,24 @@ def _would_mask(
     texts: list[list[tuple[Entity, int]]],
 ) -> list[WouldMask]:
     ops = manifest.pii.operators
-    out = []
-    for n, found in enumerate(tables):
-        for column, cells in found.cells.items():
-            by: dict[Entity, int] = {}
-            for finding in cells.values():
-                by[finding.entity] = by.get(finding.entity, 0) + 1
-            plan = found.plans[column]
-            for entity, count in sorted(by.items()):
-                where = f"tables[{n}].{column}"
-                out.append(
-                    WouldMask(
-                        location=where,
-                        entity=entity,
-                        operator=ops[entity],
-                        cells=count,
-                        evidence=plan.evidence,
-                    )
-                )
-    for n, spans in enumerate(texts):
-        by_text: dict[Entity, int] = {}
-        for entity, _ in spans:
-            by_text[entity] = by_text.get(entity, 0) + 1
-        where = (
-            f"messages[{n}]"
-            if n < len(request.messages)
-            else f"tables[{n - len(request.messages)}].names"
+    groups: list[tuple[str, Counter[Entity], str]] = [
+        (
+            f"tables[{n}].{column}",
+            Counter(f.entity for f in cells.values()),
+            found.plans[column].evidence,
         )
-        for entity, count in sorted(by_text.items()):
-            out.append(
-                WouldMask(
-                    location=where,
-                    entity=entity,
-                    operator=ops[entity],
-                    cells=count,
-                    evidence="found in the text",
-                )
-            )
-    return out
+        for n, found in enumerate(tables)
+        for column, cells in found.cells.items()
+    ]
+    for n, spans in enumerate(texts):
+        m = len(request.messages)
+        where = f"messages[{n}]" if n < m else f"tables[{n - m}].names"
+        groups.append((where, Counter(entity for entity, _ in spans), "found in the text"))
+    return [
+        WouldMask(location=where, entity=e, operator=ops[e], cells=count, evidence=evidence)
+        for where, counts, evidence in groups
+        for e, count in sorted(counts.items())
+    ]
 
 
 def _reasons(

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.shapes import shape
 from policy.manifest import Entity, PiiDetection
 from policy.pii import names, ner
 from policy.pii.headers import HeaderEvidence, domain_entity, header_evidence, header_words
@@ -378,25 +379,15 @@ def _spans(
 
 
 _CLEAN_SHAPE = 20
-_RUNS = re.compile(r"\d+|[^\W\d_]+")
 
 
 def _shape(value: str) -> str:
-    """Digit runs with their length, letter runs by case, the rest as is; free text has none.
+    """A short value's shape (``core.shapes``); free text has none: every value is scanned.
 
     >>> _shape("INV-2024-000123"), _shape("-1,234.56"), _shape("Payment to Ana")
     ('A-9{4}-9{6}', '-9{1},9{3}.9{2}', '')
     """
-    if " " in value.strip():
-        return ""  # text: every value is scanned
-
-    def run(m: re.Match[str]) -> str:
-        g = m.group()
-        if g.isdigit():
-            return f"9{{{len(g)}}}"
-        return "A" if g.isupper() else "a" if g.islower() else "Aa"
-
-    return _RUNS.sub(run, value)
+    return "" if " " in value.strip() else shape(value)
 
 
 _DATE_SHAPE = re.compile(r"^9\{4\}[-/.]9\{1,2\}[-/.]9\{1,2\}(?:[ T]9\{2\}(?::9\{2\}){1,2})?$")

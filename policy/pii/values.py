@@ -184,14 +184,6 @@ def analyzer() -> AnalyzerEngine:
     )
 
 
-# Cheap test before Presidio: a value with none of these cannot hold any entity we look for.
-_MAYBE = re.compile(
-    r"\d{3}|\d\.\d{1,3}\.\d|[0-9a-f]{0,4}:[0-9a-f]{0,4}:|@|://|www\.|[A-Z]{2}\d{2}"
-    r"|\b\d{1,6}[A-Za-z]? [A-Z][a-z]|[A-Z]\d[A-Z0-9]{4}",
-    re.IGNORECASE,
-)
-
-
 def find_spans(text: str, *, resolve: bool = True) -> list[Span]:
     """Graded entity spans in ``text``, longest first where they overlap (cached per text).
 
@@ -218,8 +210,6 @@ def _all_spans(text: str) -> tuple[Span, ...]:
         # whose URL and email patterns take minutes on 100k characters of `a.a.a.`.
         inner = _all_spans(_blank(text, long))
         return inner + tuple(Span("OTHER_ID", m.start(), m.end(), "validated") for m in long)
-    if not _MAYBE.search(text):
-        return ()
     wanted = _entities_for(text)
     if not wanted:
         return ()

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
+from core.shapes import shape as value_shape
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -59,23 +61,13 @@ class CatalogTable(_Frozen):
     columns: list[CatalogColumn]
 
 
-_RUNS = re.compile(r"\d+|[^\W\d_]+")
-
-
 def shape(value: str) -> str:
-    """A value's shape: digit runs with their length, letter runs by case, other characters kept.
+    """A value's shape (``core.shapes``), on its first 200 characters.
 
     >>> shape("INV-2024-000123"), shape("Ana López"), shape("1,234.50")
     ('A-9{4}-9{6}', 'Aa Aa', '9{1},9{3}.9{2}')
     """
-
-    def run(m: re.Match[str]) -> str:
-        g = m.group()
-        if g.isdigit():
-            return f"9{{{len(g)}}}"
-        return "A" if g.isupper() else "a" if g.islower() else "Aa"
-
-    return _RUNS.sub(run, value[:200])
+    return value_shape(value[:200])
 
 
 def infer_type(values: list[str]) -> tuple[str, int]:
@@ -84,28 +76,9 @@ def infer_type(values: list[str]) -> tuple[str, int]:
     >>> infer_type(["1", "22", "-3"]), infer_type(["1.50", "2,000.25"]), infer_type(["x", "1"])
     (('integer', 0), ('decimal(6,2)', 0), ('string', 0))
     """
-    if not values:
-        return "string", 0
-    for name, pattern in _PATTERNS:
-        misses = sum(1 for v in values if not pattern.match(v.strip()))
-        if misses <= (1 - _SHARE) * len(values):
-            if name == "decimal":
-                return _decimal(values, pattern), misses
-            return name, misses
-    return "string", 0
+    import polars as pl
 
-
-def _decimal(values: list[str], pattern: re.Pattern[str]) -> str:
-    scale = precision = 0
-    for v in values:
-        v = v.strip()
-        if not pattern.match(v):
-            continue
-        whole, _, frac = v.lstrip("+-").replace(",", "").partition(".")
-        scale = max(scale, len(frac))
-        precision = max(precision, len(whole.lstrip("0") or "0") + len(frac))
-    precision = max(precision, scale + 1)
-    return f"decimal({min(precision, 38)},{scale})"
+    return _infer_series(pl.Series(values, dtype=pl.Utf8), len(values))
 
 
 _SHAPE_SAMPLE = 1_000  # shapes are counted on the first 1,000 distinct values
