@@ -171,3 +171,24 @@ class QuotaExhausted(TransientFailure):
 
 class TransientError(TransientFailure):
     code: ClassVar[ErrorCode] = "TRANSIENT_ERROR"
+
+
+def error_for(code: str, message: str, *, field: str | None = None) -> ConduitError:
+    """The error of a stored §31 code (a failure recorded in a run's state), to raise again.
+
+    >>> error_for("TIMEOUT", "slow").one_line(), error_for("POLICY_BLOCK", "no").exit_code
+    ('TIMEOUT: slow', 10)
+    """
+    classes: tuple[type[ConduitError], ...] = (
+        DeterministicFailure,
+        PolicyBlock,
+        DslReject,
+        QuarantineRequired,
+        ProviderUnhealthy,
+        RateLimited,
+        TimeoutFailure,
+        QuotaExhausted,
+        TransientError,
+    )
+    by_code: dict[str, type[ConduitError]] = {cls.code: cls for cls in classes}
+    return by_code.get(code, DeterministicFailure)(message, field=field)

@@ -1,58 +1,82 @@
-"""The run graph (LangGraph): supervisor -> Ingest -> gate, durable in PostgreSQL.
+"""The run graph (LangGraph): supervisor -> each stage -> its gate, durable in PostgreSQL.
 
-State holds references (artifact hashes, decisions), never payloads. The checkpointer is
-LangGraph's PostgreSQL saver on the control-plane database, one thread per run, so a run whose
-process dies continues from its last checkpoint with ``resume_run``. Nodes are idempotent: a
-node that runs again (after a crash, or from its top after ``interrupt()``) finds its artifacts
-by content hash and its ledger event by its outputs, and writes nothing twice.
+```
+START -> supervisor -> ingest -> gate_ingest -> (next stage -> its gate ...) -> finish -> END
+                          ^            |
+                          +-- retry ---+   (fix after a hold, or a transient failure)
+```
 
-Stages beyond Ingest are added by their issues; the graph is built from the stages that exist.
-This is the first part of issue 6: lanes are chosen and recorded, executors and workers are not
-built yet.
+The supervisor node checks the contract against its pinned Policy Manifest, chooses the lane and
+allocates the per-stage budgets, and records all three on the ledger. Each stage node runs its
+specialist step (``supervisor.stages``); each gate decides from the step's metrics, the contract
+and the Threshold Profile (``supervisor.gates``) and records the decision with the step's output
+hashes. A gate that holds (or escalates) pauses the run with ``interrupt()``;
+:func:`resume_run` answers it.
+
+State holds references (artifact hashes, counts, decisions), never payloads. The checkpointer
+is LangGraph's PostgreSQL saver on the control-plane database, one thread per run, so a run whose
+process dies continues from its last checkpoint with :func:`resume_run` (or
+:func:`start_run`). Nodes are idempotent: a node that runs again (after a crash, or from its top
+after ``interrupt()``) finds its artifacts by content hash and its ledger events by their
+outputs, and writes nothing twice. A gate's only writes before its ``interrupt()`` are such
+idempotent appends.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from core.canonical import content_hash
 from core.contract import RunContract, parse_contract
-from core.errors import ContractError
-from ledger.events import HumanConfirmation, LedgerEvent
+from core.errors import ConduitError, ContractError
+from ledger.events import Decision, HumanConfirmation, LedgerEvent, Stage
 from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
 from policy.rbac import require
-from specialists.ingest.run import ingest_files, ingest_sql, source_files
+from supervisor.gates import HUMAN_DECISIONS, Failure, GateOutcome, decide
+from supervisor.progress import ProgressReporter
+from supervisor.stages import STAGES, StageContext, StageSpec
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.postgres import PostgresSaver
 
     from core.db import Database
+    from core.profiles import ThresholdProfile
 
 __all__ = [
     "GraphContext",
     "RunState",
     "context_for",
+    "current_state",
     "prune_checkpoints",
     "resume_run",
+    "run_status",
     "start_run",
 ]
 
-_GATE_DECISIONS = ("accept", "reject", "fix")
-_BATCH_BYTES = 100 * 1024 * 1024
+_FINISHED = ("completed", "stopped:reject")
 
 
 class RunState(TypedDict, total=False):
     run_id: str
     lane: str
-    ingest: dict[str, Any]  # catalog and sample hashes, rows
-    gate_ingest: str  # the gate's decision
+    budgets: dict[str, Any]
+    # One record per stage: {"outputs", "metrics", "failure", "attempt"}, and its gate's decision.
+    ingest: dict[str, Any]
+    domains: dict[str, Any]
+    mapping: dict[str, Any]
+    analysis: dict[str, Any]
+    migration: dict[str, Any]
+    decisions: dict[str, str]
+    route: str  # where the last gate sends the run: "next", "again" or "end"
     status: str
+    error: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -114,109 +138,255 @@ def _set_status(ctx: GraphContext, run_id: str, status: str, lane: str | None = 
         )
 
 
+def run_status(db: Database, run_id: str) -> str:
+    """The run's status as stored: created, running, held, completed, stopped:reject, failed."""
+    from supervisor.runs import get_run
+
+    return get_run(db, run_id).status
+
+
 def _contract(ctx: GraphContext, run_id: str) -> RunContract:
     from supervisor.runs import get_run
 
     return parse_contract(get_run(ctx.db, run_id).contract)
 
 
-def _choose_lane(contract: RunContract, base: Path) -> tuple[str, str]:
-    """(lane, why): batch for big sources, the contract's hint otherwise, interactive by default."""
+def _profile(ctx: GraphContext, contract: RunContract) -> ThresholdProfile:
+    from core.errors import NotFoundError
+    from supervisor.reference import stored_profile
+
+    with ctx.db.connect() as conn:
+        profile = stored_profile(conn, contract.threshold_profile_id)
+    if profile is None:
+        raise NotFoundError(f"no threshold profile {contract.threshold_profile_id}")
+    return profile
+
+
+def _budgets(contract: RunContract, profile: ThresholdProfile) -> dict[str, Any]:
+    """Per-stage budgets: the contract's caps, with token caps no higher than the profile's."""
+    ceilings = {
+        "domains": profile.budgets.domaining.tokens,
+        "mapping": profile.budgets.mapping.tokens,
+    }
+    budgets: dict[str, Any] = {}
+    for stage, cap in contract.budget_caps.items():
+        tokens = min(cap.tokens, ceilings.get(stage, cap.tokens))
+        budgets[stage] = {"tokens": tokens, "usd": str(cap.usd), "wall_time_s": cap.wall_time_s}
+    return budgets
+
+
+_BATCH_BYTES = 100 * 1024 * 1024
+
+
+def _lane(contract: RunContract, base: Path) -> dict[str, Any]:
+    """The lane of the run, why, and whether the contract's hint was overridden."""
+    from specialists.ingest.run import source_files
+
+    hint = contract.lane_hint
+    lane, why = hint or "interactive", "the contract's lane_hint" if hint else "small sources"
     if contract.lhs.source.type == "file":
-        size = sum(p.stat().st_size for p in source_files(contract, base))
+        try:
+            size = sum(p.stat().st_size for p in source_files(contract, base))
+        except (ContractError, OSError):
+            size = 0  # Ingest reports a missing source, with its gate
         if size > _BATCH_BYTES:
-            return "batch", f"sources hold {size} bytes (> {_BATCH_BYTES})"
-    if contract.lane_hint:
-        return contract.lane_hint, "the contract's lane_hint"
-    return "interactive", "small sources"
+            lane, why = "batch", f"sources hold {size} bytes (> {_BATCH_BYTES})"
+    return {"lane": lane, "reasons": [why], "hint": hint, "overridden": bool(hint and hint != lane)}
 
 
-def _build(ctx: GraphContext, saver: PostgresSaver) -> Any:
-    from langgraph.graph import END, START, StateGraph
+def _event(
+    ctx: GraphContext, contract: RunContract, spec_stage: Stage, decision: Decision, **fields: Any
+) -> LedgerEvent:
+    return LedgerEvent(
+        stage=spec_stage,
+        decision=decision,
+        policy_version=ctx.manifest.version,
+        threshold_profile_id=contract.threshold_profile_id,
+        dsl_version=contract.dsl_version,
+        **fields,
+    )
+
+
+def _supervisor_node(ctx: GraphContext, state: RunState) -> RunState:
+    from policy.contract_check import check_contract
+
+    run_id = state["run_id"]
+    contract = _contract(ctx, run_id)
+    check_contract(ctx.manifest, contract)
+    profile = _profile(ctx, contract)
+    choice = _lane(contract, ctx.base)
+    budgets = _budgets(contract, profile)
+    _append_once(
+        ctx,
+        _event(
+            ctx,
+            contract,
+            "SUPERVISOR",
+            "accept",
+            run_id=run_id,
+            outputs_hash=content_hash({"lane": choice, "budgets": budgets}),
+        ),
+    )
+    _set_status(ctx, run_id, "running", str(choice["lane"]))
+    return {"lane": str(choice["lane"]), "budgets": budgets, "error": None}
+
+
+def _record(state: RunState, stage: str) -> dict[str, Any]:
+    """A stage's record in the state (empty before the stage ran)."""
+    return dict(cast(Mapping[str, Any], state).get(stage) or {})
+
+
+def _with(stage: str, record: dict[str, Any]) -> RunState:
+    """A state update setting a stage's record."""
+    return cast(RunState, {stage: record})
+
+
+def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
+    run_id = state["run_id"]
+    record = _record(state, spec.name)
+    attempt = int(record.get("attempt", 0))
+    if record.get("failure") and record["failure"]["transient"]:
+        time.sleep(min(0.5 * 2**attempt, 5.0))  # back off before a retry
+    contract = _contract(ctx, run_id)
+    step_ctx = StageContext(
+        db=ctx.db,
+        manifest=ctx.manifest,
+        pii_key=ctx.pii_key,
+        base=ctx.base,
+        env=ctx.env,
+        report=ProgressReporter(ctx.db, run_id),
+    )
+    try:
+        result = spec.step(step_ctx, run_id, contract)
+    except ConduitError as e:
+        failure = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
+        return _with(spec.name, {"attempt": attempt, "failure": failure.as_dict()})
+    done = {"attempt": attempt, "failure": None, "outputs": result.outputs}
+    return _with(spec.name, done | {"metrics": result.metrics})
+
+
+def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
     from langgraph.types import interrupt
 
-    def supervisor(state: RunState) -> RunState:
-        contract = _contract(ctx, state["run_id"])
-        lane, why = _choose_lane(contract, ctx.base)
-        _append_once(
-            ctx,
-            LedgerEvent(
-                run_id=state["run_id"],
-                stage="SUPERVISOR",
-                decision="accept",
-                outputs_hash=content_hash({"lane": lane, "why": why}),
-                policy_version=ctx.manifest.version,
-                threshold_profile_id=contract.threshold_profile_id,
-            ),
-        )
-        _set_status(ctx, state["run_id"], "running", lane)
-        return {"lane": lane}
+    run_id = state["run_id"]
+    record = _record(state, spec.name)
+    contract = _contract(ctx, run_id)
+    failure = Failure.from_dict(record["failure"]) if record.get("failure") else None
+    rule = None if failure else spec.gate(record["metrics"], contract, _profile(ctx, contract))
+    attempt = int(record["attempt"])
+    outcome = decide(
+        rule, failure=failure, attempt=attempt, confirm=contract.human_confirm_required
+    )
+    inputs = content_hash(record.get("outputs"))
+    common: dict[str, Any] = {"run_id": run_id, "inputs_hash": inputs}
+    if failure:
+        common["error_code"] = failure.code
 
-    def ingest(state: RunState) -> RunState:
-        contract = _contract(ctx, state["run_id"])
-        if contract.lhs.source.type == "sql":
-            outcome = ingest_sql(
-                ctx.db,
-                run_id=state["run_id"],
-                contract=contract,
-                manifest=ctx.manifest,
-                key=ctx.pii_key,
-                env=ctx.env,
-            )
-        else:
-            outcome = ingest_files(
-                ctx.db,
-                run_id=state["run_id"],
-                contract=contract,
-                manifest=ctx.manifest,
-                key=ctx.pii_key,
-                base=ctx.base,
-            )
-        return {
-            "ingest": {
-                "catalog": outcome.catalog_hash,
-                "sample": outcome.sample_hash,
-                "rows": outcome.rows,
+    def gate_event(outcome: GateOutcome, **extra: Any) -> LedgerEvent:
+        body = {"gate": spec.name, "attempt": attempt, "decision": outcome.decision}
+        outputs = content_hash(body | {"reasons": list(outcome.reasons)} | extra)
+        return _event(
+            ctx, contract, spec.ledger_stage, outcome.decision, outputs_hash=outputs, **common
+        )
+
+    _append_once(ctx, gate_event(outcome))
+    decision = outcome.decision
+    if outcome.waits_for_a_person:
+        _set_status(ctx, run_id, "held")
+        allowed = [d for d in HUMAN_DECISIONS if not (failure and d == "accept")]
+        answer = interrupt(
+            {
+                "stage": spec.name,
+                "decision": decision,
+                "reasons": list(outcome.reasons),
+                "allowed": allowed,
+                "outputs": record.get("outputs"),
             }
-        }
-
-    def gate_ingest(state: RunState) -> RunState:
-        contract = _contract(ctx, state["run_id"])
-        outputs = content_hash(state["ingest"])
-        confirmation = HumanConfirmation()
-        decision = "accept"
-        if contract.human_confirm_required:
-            _set_status(ctx, state["run_id"], "held")
-            answer = interrupt({"stage": "ingest", "outputs": state["ingest"]})
-            decision = answer["decision"]
-            confirmation = HumanConfirmation(
-                required=True, actor=answer["actor"], timestamp=dt.datetime.now(dt.UTC)
-            )
+        )
+        decision = answer["decision"]
+        confirmed = GateOutcome(decision, (f"decided by {answer['actor']} ({answer['role']})",))
+        confirmation = HumanConfirmation(
+            required=True, actor=answer["actor"], timestamp=dt.datetime.now(dt.UTC)
+        )
         _append_once(
             ctx,
-            LedgerEvent(
-                run_id=state["run_id"],
-                stage="INGEST",
-                decision=decision,
-                inputs_hash=outputs,
-                outputs_hash=content_hash({"gate": "ingest", "outputs": outputs}),
-                policy_version=ctx.manifest.version,
-                threshold_profile_id=contract.threshold_profile_id,
-                human_confirmation=confirmation,
+            gate_event(confirmed, actor=answer["actor"]).model_copy(
+                update={"human_confirmation": confirmation}
             ),
         )
-        status = "completed" if decision == "accept" else f"stopped:{decision}"
-        _set_status(ctx, state["run_id"], status)
-        return {"gate_ingest": decision, "status": status}
+        _set_status(ctx, run_id, "running")
+    return _after(ctx, spec, state, record, decision, failure)
+
+
+def _after(
+    ctx: GraphContext,
+    spec: StageSpec,
+    state: RunState,
+    record: dict[str, Any],
+    decision: str,
+    failure: Failure | None,
+) -> RunState:
+    run_id = state["run_id"]
+    decisions = dict(state.get("decisions") or {}) | {spec.name: decision}
+    if decision in ("retry", "fix"):
+        again = record | {"attempt": int(record["attempt"]) + 1}
+        return _with(spec.name, again) | {"decisions": decisions, "route": "again"}
+    if decision == "reject":
+        status = "failed" if failure else "stopped:reject"
+        _set_status(ctx, run_id, status)
+        error = failure.as_dict() if failure else None
+        return {"decisions": decisions, "route": "end", "status": status, "error": error}
+    return {"decisions": decisions, "route": "next"}
+
+
+def _finish_node(ctx: GraphContext, state: RunState) -> RunState:
+    run_id = state["run_id"]
+    contract = _contract(ctx, run_id)
+    stages = {s.name: _record(state, s.name).get("outputs") for s in _stages(contract)}
+    _append_once(
+        ctx,
+        _event(
+            ctx,
+            contract,
+            "SUPERVISOR",
+            "accept",
+            run_id=run_id,
+            inputs_hash=content_hash(stages),
+            outputs_hash=content_hash({"run": "completed", "stages": stages}),
+        ),
+    )
+    _set_status(ctx, run_id, "completed")
+    return {"status": "completed"}
+
+
+def _stages(contract: RunContract) -> list[StageSpec]:
+    return [s for s in STAGES if contract.mode in s.modes]
+
+
+def _build(ctx: GraphContext, saver: PostgresSaver, contract: RunContract) -> Any:
+    from langgraph.graph import END, START, StateGraph
 
     graph = StateGraph(RunState)
-    graph.add_node("supervisor", supervisor)
-    graph.add_node("ingest", ingest)
-    graph.add_node("gate_ingest", gate_ingest)
+    graph.add_node("supervisor", lambda s: _supervisor_node(ctx, s))
+    graph.add_node("finish", lambda s: _finish_node(ctx, s))
     graph.add_edge(START, "supervisor")
-    graph.add_edge("supervisor", "ingest")
-    graph.add_edge("ingest", "gate_ingest")
-    graph.add_edge("gate_ingest", END)
+    previous = "supervisor"
+    stages = _stages(contract)
+    for i, spec in enumerate(stages):
+        graph.add_node(spec.name, lambda s, spec=spec: _stage_node(ctx, spec, s))
+        graph.add_node(f"gate_{spec.name}", lambda s, spec=spec: _gate_node(ctx, spec, s))
+        graph.add_edge(previous, spec.name)
+        graph.add_edge(spec.name, f"gate_{spec.name}")
+        following = stages[i + 1].name if i + 1 < len(stages) else "finish"
+        graph.add_conditional_edges(
+            f"gate_{spec.name}",
+            lambda s: s["route"],
+            {"next": following, "again": spec.name, "end": END},
+        )
+        previous = f"gate_{spec.name}"
+    if not stages:
+        graph.add_edge("supervisor", "finish")
+    graph.add_edge("finish", END)
     return graph.compile(checkpointer=saver)
 
 
@@ -234,49 +404,98 @@ def _config(run_id: str) -> dict[str, Any]:
     return {"configurable": {"thread_id": run_id}}
 
 
-def start_run(ctx: GraphContext, run_id: str) -> RunState:
-    """Drive the run until it completes or a gate holds it; a started run continues where it
-    stopped (after a crash, LangGraph resumes from the last checkpoint)."""
+def _outcome(graph: Any, run_id: str, state: Mapping[str, Any]) -> RunState:
+    """The state after an invoke, with ``status`` "held" and what the gate waits for."""
+    result: dict[str, Any] = dict(state)
+    result.pop("route", None)
+    result.pop("__interrupt__", None)  # LangGraph's own key; ``held`` says the same in JSON
+    snapshot = graph.get_state(_config(run_id))
+    if snapshot.interrupts:
+        result["status"] = "held"
+        result["held"] = snapshot.interrupts[0].value
+    return result  # type: ignore[return-value]
+
+
+def current_state(ctx: GraphContext, run_id: str) -> RunState:
+    """The run's state as last checkpointed, with ``held`` when a gate waits for a person."""
+    contract = _contract(ctx, run_id)
     with _saver(ctx.db) as saver:
-        graph = _build(ctx, saver)
+        graph = _build(ctx, saver, contract)
+        return _outcome(graph, run_id, graph.get_state(_config(run_id)).values)
+
+
+def start_run(ctx: GraphContext, run_id: str) -> RunState:
+    """Drive the run until it completes, fails or a gate holds it.
+
+    A run that was started before continues where it stopped (after a crash, from its last
+    checkpoint); a failed run starts again from the top (its finished work is found, not redone);
+    a finished run is returned as it is.
+    """
+    contract = _contract(ctx, run_id)
+    with _saver(ctx.db) as saver:
+        graph = _build(ctx, saver, contract)
         snapshot = graph.get_state(_config(run_id))
-        first = None if snapshot.next or snapshot.values else {"run_id": run_id}
-        state: RunState = graph.invoke(first, _config(run_id))
-        return state
+        if snapshot.next:
+            first: dict[str, Any] | None = None
+        elif snapshot.values and run_status(ctx.db, run_id) in _FINISHED:
+            return _outcome(graph, run_id, snapshot.values)
+        else:
+            first = {"run_id": run_id, "status": "running"}
+        state = graph.invoke(first, _config(run_id))
+        return _outcome(graph, run_id, state)
 
 
-def resume_run(ctx: GraphContext, run_id: str, *, decision: str, actor: str, role: str) -> RunState:
-    """Answer a held gate (``accept``, ``reject`` or ``fix``) and continue the run."""
+def resume_run(
+    ctx: GraphContext,
+    run_id: str,
+    *,
+    decision: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+) -> RunState:
+    """Continue a run: answer a held gate (``accept``, ``reject`` or ``fix``, by ``actor`` in
+    ``role``), or, with no decision, continue a run whose process died mid-way."""
     from langgraph.types import Command
 
-    if decision not in _GATE_DECISIONS:
-        raise ContractError(
-            f"decision must be one of {', '.join(_GATE_DECISIONS)}", field="--decision"
-        )
-    require(ctx.manifest, role, "create_run", actor=actor)
+    contract = _contract(ctx, run_id)
     with _saver(ctx.db) as saver:
-        graph = _build(ctx, saver)
+        graph = _build(ctx, saver, contract)
         snapshot = graph.get_state(_config(run_id))
         if not snapshot.interrupts:
-            raise ContractError(f"run {run_id} is not waiting for a decision", field="run_id")
+            if decision is not None:
+                raise ContractError(f"run {run_id} is not waiting for a decision", field="run_id")
+            if not snapshot.next:
+                status = run_status(ctx.db, run_id)
+                raise ContractError(f"run {run_id} has nothing to resume ({status})")
+            return _outcome(graph, run_id, graph.invoke(None, _config(run_id)))
+        held = snapshot.interrupts[0].value
+        if decision is None or actor is None or role is None:
+            raise ContractError(
+                f"run {run_id} is held at the {held['stage']} gate: give --decision "
+                f"({', '.join(held['allowed'])}), --actor and --role",
+                field="--decision",
+            )
+        if decision not in held["allowed"]:
+            raise ContractError(
+                f"decision must be one of {', '.join(held['allowed'])}", field="--decision"
+            )
+        require(ctx.manifest, role, "create_run", actor=actor)
         answer = {"decision": decision, "actor": actor, "role": role}
-        state: RunState = graph.invoke(Command(resume=answer), _config(run_id))
-        return state
+        state = graph.invoke(Command(resume=answer), _config(run_id))
+        return _outcome(graph, run_id, state)
 
 
 def prune_checkpoints(db: Database, *, delete: bool = False) -> int:
     """Prune the checkpoints of finished runs (completed or stopped): keep each run's last one,
     or with ``delete`` remove them all (a finished run is never resumed). Returns the run count.
-    Runs still going or held keep every checkpoint."""
+    Runs still going, held or failed keep every checkpoint."""
     from sqlalchemy import text
 
     with db.connect() as conn:
         finished = [
             r
             for (r,) in conn.execute(
-                text(
-                    "SELECT run_id FROM runs WHERE status = 'completed' OR status LIKE 'stopped:%'"
-                )
+                text("SELECT run_id FROM runs WHERE status = ANY(:s)"), {"s": list(_FINISHED)}
             )
         ]
     if finished:

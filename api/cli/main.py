@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -81,9 +81,18 @@ def runs_create(
         str | None,
         typer.Option(help="Retries with the same key return the same run instead of a new one."),
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="Start the run at once (sources relative to the contract's folder) and show "
+            "live progress per stage until it ends, then the Decision Summary.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Create a run from a Run Contract."""
+    """Create a run from a Run Contract (and, with --follow, run it)."""
     from core.contract import load_contract_file
     from supervisor.runs import create_run
 
@@ -92,7 +101,15 @@ def runs_create(
     result = create_run(db, doc, idempotency_key=idempotency_key)
     data = render.run_dict(result.run) | {"created": result.created}
     verb = "created" if result.created else "exists (same idempotency key), returned"
-    _emit(as_json, data, f"run {result.run.run_id} {verb}\n" + render.run_text(result.run))
+    if not follow:
+        _emit(as_json, data, f"run {result.run.run_id} {verb}\n" + render.run_text(result.run))
+        return
+    from supervisor.graph import start_run
+
+    run_id = result.run.run_id
+    typer.echo(f"run {run_id} {verb}")
+    ctx = _graph_context(run_id, contract.resolve().parent)
+    _drive(ctx, run_id, lambda: start_run(ctx, run_id), True, as_json)
 
 
 @runs_app.command("amend")
@@ -149,41 +166,111 @@ def _graph_context(run_id: str, base: Path) -> Any:
 
 
 def _state_text(run_id: str, state: dict[str, Any]) -> str:
-    status = state.get("status") or "held: waiting for a decision (conduit runs resume)"
-    ingest = state.get("ingest") or {}
+    status = state.get("status") or "running"
     lines = [f"run {run_id}: {status}", f"lane: {state.get('lane')}"]
-    if ingest:
+    outputs = (state.get("ingest") or {}).get("outputs") or {}
+    if outputs:
         lines.append(
-            f"ingest: {ingest.get('rows')} rows, catalog {str(ingest.get('catalog'))[:12]}"
-            f", sample {str(ingest.get('sample'))[:12]}"
+            f"ingest: {outputs.get('rows')} rows in {outputs.get('tables')} tables, "
+            f"catalog {str(outputs.get('catalog'))[:12]}, sample {str(outputs.get('sample'))[:12]}"
+        )
+    held = state.get("held")
+    if held:
+        lines.append(
+            f"held at the {held['stage']} gate ({held['decision']}): {'; '.join(held['reasons'])}"
+        )
+        lines.append(
+            f"answer with: conduit runs resume {run_id} --decision {'|'.join(held['allowed'])} "
+            "--actor NAME --role ROLE"
         )
     return "\n".join(lines)
 
 
+FollowFlag = Annotated[
+    bool,
+    typer.Option(
+        "--follow", "-f", help="Show live progress per stage until the run ends (waits at holds)."
+    ),
+]
+
+
+def _drive(ctx: Any, run_id: str, work: Any, follow: bool, as_json: bool) -> None:
+    """Run ``work`` (start or resume the graph), following it when asked; report the outcome."""
+    from core.errors import error_for
+    from ledger.store import PostgresLedger
+    from supervisor.graph import current_state
+
+    if follow:
+        from api.cli.follow import follow as follow_run
+
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["state"] = work()
+            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+                box["error"] = e
+
+        import threading
+
+        thread = threading.Thread(target=target, name=f"run-{run_id}", daemon=True)
+        typer.echo(f"run {run_id}: following (Ctrl-C stops following, not the run)")
+        thread.start()
+        follow_run(
+            ctx.db,
+            run_id,
+            held_info=lambda: cast(dict[str, Any], current_state(ctx, run_id)).get("held"),
+            job_done=lambda: not thread.is_alive(),
+        )
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        state: dict[str, Any] = dict(current_state(ctx, run_id))
+    else:
+        state = dict(work())
+    with ctx.db.connect() as conn:
+        summary = PostgresLedger(conn).summary(run_id)
+    _emit(
+        as_json,
+        state | {"decision_summary": render.summary_dict(summary)},
+        _state_text(run_id, state) + "\n" + render.summary_text(summary),
+    )
+    error = state.get("error")
+    if state.get("status") == "failed" and error:
+        raise error_for(error["code"], error["message"], field=error.get("field"))
+
+
 @runs_app.command("start")
-def runs_start(run_id: str, base: BaseDir = Path("."), as_json: JsonFlag = False) -> None:
-    """Drive a run through its stages until it completes or a gate holds it."""
+def runs_start(
+    run_id: str, base: BaseDir = Path("."), follow: FollowFlag = False, as_json: JsonFlag = False
+) -> None:
+    """Drive a run through its stages until it completes, fails or a gate holds it."""
     from supervisor.graph import start_run
 
-    state = dict(start_run(_graph_context(run_id, base), run_id))
-    _emit(as_json, state, _state_text(run_id, state))
+    ctx = _graph_context(run_id, base)
+    _drive(ctx, run_id, lambda: start_run(ctx, run_id), follow, as_json)
 
 
 @runs_app.command("resume")
 def runs_resume(
     run_id: str,
-    decision: Annotated[str, typer.Option("--decision", help="accept, reject or fix.")],
-    actor: Annotated[str, typer.Option("--actor", help="Who decides.")],
-    role: Annotated[str, typer.Option("--role", help="Their role (§32).")],
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", help="accept, reject or fix (for a run held at a gate)."),
+    ] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Who decides.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Their role (§32).")] = None,
     base: BaseDir = Path("."),
+    follow: FollowFlag = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Answer a held gate and continue the run."""
+    """Answer a held gate and continue the run; with no decision, continue a run whose process
+    stopped mid-way (a crash) from its last checkpoint."""
     from supervisor.graph import resume_run
 
     ctx = _graph_context(run_id, base)
-    state = dict(resume_run(ctx, run_id, decision=decision, actor=actor, role=role))
-    _emit(as_json, state, _state_text(run_id, state))
+    work = lambda: resume_run(ctx, run_id, decision=decision, actor=actor, role=role)  # noqa: E731
+    _drive(ctx, run_id, work, follow, as_json)
 
 
 @runs_app.command("prune-checkpoints")

@@ -19,6 +19,7 @@ from artifacts.store import PostgresArtifactStore
 from core.canonical import content_hash
 from core.contract import RunContract, SampleCaps
 from core.errors import ContractError
+from core.progress import ProgressFn, no_progress
 from ledger.events import LedgerEvent
 from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
@@ -43,6 +44,7 @@ class IngestOutcome:
     tables: int
     rows: int
     seed: int
+    ragged_rows: int = 0  # rows padded or cut on reading (files only)
 
 
 def contract_seed(contract: RunContract) -> int:
@@ -82,6 +84,7 @@ def ingest_files(
     key: bytes,
     base: Path,
     seed: int | None = None,
+    progress: ProgressFn = no_progress,
 ) -> IngestOutcome:
     """Catalog (and, in ``data_mode``, Sample Pack) of the contract's files, stored once."""
     seed = contract_seed(contract) if seed is None else seed
@@ -127,6 +130,7 @@ def ingest_sql(
     key: bytes,
     env: Mapping[str, str],
     seed: int | None = None,
+    progress: ProgressFn = no_progress,
 ) -> IngestOutcome:
     """Catalog (and Sample Pack) of every table of a read-only SQL source.
 
@@ -146,7 +150,9 @@ def ingest_sql(
     samples: list[dict[str, Any]] = []
     rows = 0
     with ReadOnlySource(location) as source:
-        for table in source.tables():
+        tables = source.tables()
+        for number, table in enumerate(tables):
+            progress("ingest", f"table {table.name}", number, len(tables), "tables", force=True)
             frame = source.read(table.name)
             entry = catalog_table(table.name, frame, list(frame.columns))
             rows += entry.rows
@@ -209,4 +215,7 @@ def _store(
                     policy_version=manifest.version,
                 )
             )
-    return IngestOutcome(catalog.hash, sample.hash if sample else None, len(catalogs), rows, seed)
+    ragged = sum(int(c["source"].get("ragged_rows", 0)) for c in catalogs)
+    return IngestOutcome(
+        catalog.hash, sample.hash if sample else None, len(catalogs), rows, seed, ragged
+    )

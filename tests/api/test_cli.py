@@ -267,7 +267,9 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
     base = str(EXAMPLE.parent)
     held = cli("runs", "start", run_id, "--base", base, "--json")
     assert held.returncode == 0, held.stderr
-    assert "status" not in json.loads(held.stdout)
+    answer = json.loads(held.stdout)
+    assert answer["status"] == "held" and answer["held"]["stage"] == "ingest"
+    assert "__interrupt__" not in answer and answer["decision_summary"]["event_count"] == 4
     assert json.loads(cli("runs", "show", run_id, "--json").stdout)["status"] == "held"
     refused = cli(
         "runs",

@@ -1,5 +1,6 @@
-"""A run process killed with SIGKILL in the middle of a large ingest continues from its last
-checkpoint with ``conduit runs start``; every stage completes once on the ledger."""
+"""A run process killed with SIGKILL in the middle of a large ingest, or while it waits at a held
+gate, continues from its last checkpoint with ``conduit runs resume``; every stage completes
+once on the ledger."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def test_sigkill_during_ingest_then_resume(
     assert _status(db, run_id) == "running"  # killed before the end
 
     done = subprocess.run(
-        [str(CONDUIT), "runs", "start", run_id, "--base", str(tmp_path), "--json"],
+        [str(CONDUIT), "runs", "resume", run_id, "--base", str(tmp_path), "--json"],
         env=cli_env,
         capture_output=True,
         text=True,
@@ -86,5 +87,71 @@ def test_sigkill_during_ingest_then_resume(
     assert json.loads(done.stdout)["status"] == "completed"
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
-    assert events.count(("SUPERVISOR", "accept")) == 2  # creation, lane: once each
-    assert events.count(("INGEST", "accept")) == 2  # the step and its gate: once each
+    # creation, lane, completion: once each; the step and its gate: once each
+    assert events == [("SUPERVISOR", "accept")] * 2 + [("INGEST", "accept")] * 2 + [
+        ("SUPERVISOR", "accept")
+    ]
+
+
+def test_sigkill_while_following_a_held_gate_then_resume(
+    tmp_path: Path, db: Database, cli_env: dict[str, str]
+) -> None:
+    """``runs create --follow`` waits at the held gate; killing it loses nothing, and the
+    decision given afterwards completes the run."""
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc["lhs"]["location"] = str(EXAMPLE.parent / "transactions.csv")
+    doc["audit_tags"] = ["held-gate-kill"]
+    contract = tmp_path / "contract.yaml"
+    contract.write_text(yaml.safe_dump(doc))
+    process = subprocess.Popen(
+        [str(CONDUIT), "runs", "create", "--contract", str(contract), "--follow"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # "run <id> created"
+    run_id = first.split()[1]
+    deadline = time.monotonic() + 60
+    lines = []
+    while not any("waiting for a decision" in line for line in lines):
+        assert process.poll() is None and time.monotonic() < deadline, lines
+        lines.append(process.stdout.readline())
+    assert _status(db, run_id) == "held"
+    assert any("held at the ingest gate" in line for line in lines)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+
+    done = subprocess.run(
+        [
+            str(CONDUIT),
+            "runs",
+            "resume",
+            run_id,
+            "--decision",
+            "accept",
+            "--actor",
+            "ana.analyst",
+            "--role",
+            "analyst",
+            "--json",
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    with db.connect() as conn:
+        events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
+    assert events == [
+        ("SUPERVISOR", "accept"),  # created
+        ("SUPERVISOR", "accept"),  # lane and budgets
+        ("INGEST", "accept"),  # the step
+        ("INGEST", "hold"),  # the gate holds
+        ("INGEST", "accept"),  # a person accepts
+        ("SUPERVISOR", "accept"),  # completed
+    ]

@@ -33,29 +33,55 @@ def _events(db: Database, run_id: str) -> list[tuple[str, str]]:
         return [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
 
 
+def _decisions(db: Database, run_id: str, stage: str) -> list[str]:
+    return [d for s, d in _events(db, run_id) if s == stage]
+
+
 def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     run_id = _run(db, human_confirm_required=False)
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "completed" and state["lane"] == "interactive"
-    assert state["ingest"]["rows"] == 60
+    assert state["ingest"]["outputs"]["rows"] == 60
+    assert state["decisions"] == {"ingest": "accept"}
     assert get_run(db, run_id).status == "completed"
-    events = _events(db, run_id)
-    assert events.count(("SUPERVISOR", "accept")) == 2  # creation, lane
-    assert events.count(("INGEST", "accept")) == 2  # the step, the gate
+    # creation, lane and budgets, completion
+    assert _decisions(db, run_id, "SUPERVISOR") == ["accept", "accept", "accept"]
+    assert _decisions(db, run_id, "INGEST") == ["accept", "accept"]  # the step, the gate
+    again = start_run(_ctx(db), run_id)  # a finished run is returned as it is
+    assert again["status"] == "completed" and len(_events(db, run_id)) == 5
+
+
+def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
+    run_id = _run(db, human_confirm_required=False)
+    state = start_run(_ctx(db), run_id)
+    # the profile's token ceilings (150000 domaining, 250000 mapping) cap the contract's caps
+    assert state["budgets"]["domains"]["tokens"] == 150000
+    assert state["budgets"]["ingest"] == {"tokens": 0, "usd": "0.00", "wall_time_s": 120}
+    with db.connect() as conn:
+        lane_event = PostgresLedger(conn).events(run_id)[1]
+    assert lane_event.stage == "SUPERVISOR" and lane_event.outputs_hash is not None
+    assert lane_event.threshold_profile_id == "tp_default_v1"
 
 
 def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
     run_id = _run(db, human_confirm_required=True)
     ctx = _ctx(db)
     state = start_run(ctx, run_id)
-    assert "status" not in state and get_run(db, run_id).status == "held"
-    assert _events(db, run_id).count(("INGEST", "accept")) == 1  # the step; the gate waits
+    assert state["status"] == "held" and get_run(db, run_id).status == "held"
+    assert state["held"]["stage"] == "ingest" and state["held"]["allowed"] == [
+        "accept",
+        "reject",
+        "fix",
+    ]
+    assert _decisions(db, run_id, "INGEST") == ["accept", "hold"]  # the step; the gate holds
     again = start_run(ctx, run_id)  # starting a held run again changes nothing
-    assert "status" not in again
+    assert again["status"] == "held" and _decisions(db, run_id, "INGEST") == ["accept", "hold"]
     with pytest.raises(PolicyBlock):
         resume_run(ctx, run_id, decision="accept", actor="vic", role="viewer")
     with pytest.raises(ContractError):
         resume_run(ctx, run_id, decision="maybe", actor="ana", role="analyst")
+    with pytest.raises(ContractError, match="held at the ingest gate"):
+        resume_run(ctx, run_id)
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
     with db.connect() as conn:
@@ -65,9 +91,10 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
             if e.stage == "INGEST" and e.human_confirmation.required
         ]
     assert len(gates) == 1 and gates[0].human_confirmation.actor == "ana"
+    assert gates[0].decision == "accept"
     with pytest.raises(ContractError):
         resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
-    assert _events(db, run_id).count(("INGEST", "accept")) == 2
+    assert _decisions(db, run_id, "INGEST") == ["accept", "hold", "accept"]
 
 
 def test_a_rejected_gate_stops_the_run(db: Database) -> None:
@@ -75,8 +102,66 @@ def test_a_rejected_gate_stops_the_run(db: Database) -> None:
     ctx = _ctx(db)
     start_run(ctx, run_id)
     state = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
-    assert state["status"] == "stopped:reject"
-    assert ("INGEST", "reject") in _events(db, run_id)
+    assert state["status"] == "stopped:reject" and get_run(db, run_id).status == "stopped:reject"
+    assert _decisions(db, run_id, "INGEST")[-1] == "reject"
+    assert start_run(ctx, run_id)["status"] == "stopped:reject"  # stays stopped
+
+
+def test_fix_runs_the_stage_again_and_asks_again(db: Database, tmp_path: Path) -> None:
+    source = tmp_path / "t.csv"
+    source.write_text("id,amount\n1,2.50\n")
+    run_id = _run(
+        db, human_confirm_required=True, lhs={"source": {"type": "file"}, "location": str(source)}
+    )
+    ctx = _ctx(db)
+    assert start_run(ctx, run_id)["ingest"]["outputs"]["rows"] == 1
+    source.write_text("id,amount\n1,2.50\n2,3.75\n")  # the person fixes the source
+    state = resume_run(ctx, run_id, decision="fix", actor="ana", role="analyst")
+    assert state["status"] == "held" and state["ingest"]["attempt"] == 1
+    assert state["ingest"]["outputs"]["rows"] == 2  # the stage ran again on the fixed file
+    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    assert done["status"] == "completed"
+    assert _decisions(db, run_id, "INGEST") == ["accept", "hold", "fix", "accept", "hold", "accept"]
+
+
+def test_the_gate_holds_a_source_without_rows(db: Database, tmp_path: Path) -> None:
+    source = tmp_path / "empty.csv"
+    source.write_text("id,amount\n")
+    run_id = _run(
+        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+    )
+    state = start_run(_ctx(db), run_id)
+    assert state["status"] == "held" and state["held"]["decision"] == "hold"
+    assert state["held"]["reasons"] == ["the source has no rows"]
+
+
+def test_the_gate_holds_ragged_rows(db: Database, tmp_path: Path) -> None:
+    source = tmp_path / "ragged.csv"
+    source.write_text("id,amount,memo\n1,2.50,x\n2,3.75\n")
+    run_id = _run(
+        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+    )
+    state = start_run(_ctx(db), run_id)
+    assert state["status"] == "held"
+    assert state["held"]["reasons"] == ["1 ragged rows were padded on reading"]
+
+
+def test_a_bad_source_fails_the_run_with_its_code(db: Database, tmp_path: Path) -> None:
+    source = tmp_path / "junk.csv"
+    source.write_bytes(bytes(range(256)) * 64)
+    run_id = _run(
+        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+    )
+    state = start_run(_ctx(db), run_id)
+    assert state["status"] == "failed" and get_run(db, run_id).status == "failed"
+    assert state["error"]["code"] == "DETERMINISTIC_FAILURE"
+    assert "junk.csv" in state["error"]["message"]
+    with db.connect() as conn:
+        [reject] = [e for e in PostgresLedger(conn).events(run_id) if e.decision == "reject"]
+    assert reject.stage == "INGEST" and reject.error_code == "DETERMINISTIC_FAILURE"
+    source.write_text("id,amount\n1,2.50\n")  # fixed: starting again runs from the top
+    again = start_run(_ctx(db), run_id)
+    assert again["status"] == "completed" and again["ingest"]["outputs"]["rows"] == 1
 
 
 def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> None:
@@ -103,13 +188,13 @@ def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> No
         env={"CRM_URL": f"sqlite:///{source}"},
     )
     state = start_run(ctx, run_id)
-    assert state["status"] == "completed" and state["ingest"]["rows"] == 40
+    assert state["status"] == "completed" and state["ingest"]["outputs"]["rows"] == 40
     from artifacts.store import PostgresArtifactStore
 
     with db.connect() as conn:
         store = PostgresArtifactStore(conn)
-        catalog = store.get(state["ingest"]["catalog"]).body
-        sample = store.get(state["ingest"]["sample"]).body
+        catalog = store.get(state["ingest"]["outputs"]["catalog"]).body
+        sample = store.get(state["ingest"]["outputs"]["sample"]).body
     [table] = catalog["tables"]
     assert table["source"]["table"] == "contacts" and table["source"]["primary_key"] == ["id"]
     emails = sample["tables"][0]["columns"]["email"]
@@ -122,9 +207,9 @@ def test_an_unset_env_location_is_refused(db: Database, tmp_path: Path) -> None:
         lhs={"source": {"type": "sql"}, "location": "env:NOT_SET_ANYWHERE"},
         human_confirm_required=False,
     )
-    with pytest.raises(ContractError) as info:
-        start_run(_ctx(db), run_id)
-    assert "NOT_SET_ANYWHERE" in info.value.message
+    state = start_run(_ctx(db), run_id)
+    assert state["status"] == "failed" and state["error"]["code"] == "DETERMINISTIC_FAILURE"
+    assert "NOT_SET_ANYWHERE" in state["error"]["message"]
 
 
 def _checkpoints(db: Database, run_id: str) -> int:

@@ -1,0 +1,166 @@
+"""Stage gates: what the supervisor decides after a stage, from its outputs and the run's rules.
+
+A gate is a pure function of what the stage produced (its metrics, never its rows), the Run
+Contract and the Threshold Profile. It returns a :class:`GateOutcome`: one of the §30 decisions
+and the reasons for it, in words a person can check.
+
+- ``accept``: the run goes on to the next stage;
+- ``hold``: a person must look (the run pauses at the gate until ``conduit runs resume``);
+- ``retry``: the stage failed with a transient error (§31) and has retries left;
+- ``escalate``: transient failures used up the retries: a person decides (fix = run it again);
+- ``reject``: the stage failed with a deterministic error; the run is marked failed;
+- ``fix``: only a person gives it (run the stage again after fixing its inputs).
+
+``human_confirm_required`` turns an ``accept`` into a ``hold`` for confirmation: the contract asks
+a person to confirm every gate. The decisions a person may give at a held gate are
+``accept``, ``reject`` and ``fix`` (``accept`` is refused where the stage produced nothing).
+
+The ingest gate holds when the source has no rows (nothing to migrate), when rows were ragged
+(padded on reading: a person confirms the reading), or when the stage ran past its wall-time
+budget (``budget_caps.<stage>.wall_time_s``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from core.contract import RunContract
+from core.profiles import ThresholdProfile
+
+__all__ = [
+    "HUMAN_DECISIONS",
+    "MAX_RETRIES",
+    "Failure",
+    "GateOutcome",
+    "decide",
+    "ingest_gate",
+]
+
+GateDecision = Literal["accept", "hold", "fix", "reject", "retry", "escalate"]
+#: What a person may answer at a held gate.
+HUMAN_DECISIONS = ("accept", "reject", "fix")
+#: Transient failures of one stage retried before a person is asked.
+MAX_RETRIES = 2
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A stage's failure as the gate sees it: the §31 code, its class and the message."""
+
+    code: str
+    transient: bool
+    message: str
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "transient": self.transient,
+            "message": self.message,
+            "field": self.field,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Failure:
+        return cls(
+            code=str(data["code"]),
+            transient=bool(data["transient"]),
+            message=str(data["message"]),
+            field=data.get("field"),
+        )
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    """A gate's decision, why, and whether a person must answer before the run goes on."""
+
+    decision: GateDecision
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def waits_for_a_person(self) -> bool:
+        return self.decision in ("hold", "escalate")
+
+
+def ingest_gate(
+    metrics: Mapping[str, Any], contract: RunContract, profile: ThresholdProfile
+) -> GateOutcome:
+    """The ingest gate's rules on the stage's metrics (see the module docstring).
+
+    Example:
+        >>> from core.contract import parse_contract
+        >>> from core.profiles import bundled_profiles
+        >>> c = parse_contract(_EXAMPLE)
+        >>> p = bundled_profiles()[0]
+        >>> ingest_gate({"rows": 60, "ragged_rows": 0, "seconds": 0.4}, c, p)
+        GateOutcome(decision='accept', reasons=('60 rows read',))
+        >>> ingest_gate({"rows": 0, "ragged_rows": 0, "seconds": 0.1}, c, p).decision
+        'hold'
+    """
+    del profile  # no ingest field in §29; the rules are the contract's and the data's
+    rows = int(metrics.get("rows", 0))
+    ragged = int(metrics.get("ragged_rows", 0))
+    seconds = float(metrics.get("seconds", 0.0))
+    holds = []
+    if rows == 0:
+        holds.append("the source has no rows")
+    if ragged:
+        holds.append(f"{ragged} ragged rows were padded on reading")
+    budget = contract.budget_caps.get("ingest")
+    if budget is not None and seconds > budget.wall_time_s:
+        holds.append(f"ingest took {seconds:.0f} s, over its {budget.wall_time_s} s budget")
+    if holds:
+        return GateOutcome("hold", tuple(holds))
+    return GateOutcome("accept", (f"{rows} rows read",))
+
+
+def decide(
+    rule: GateOutcome | None,
+    *,
+    failure: Failure | None,
+    attempt: int,
+    confirm: bool,
+) -> GateOutcome:
+    """Combine a stage's rule outcome (None when it failed) with failures, retries and the
+    contract's ``human_confirm_required``.
+
+    Example:
+        >>> decide(GateOutcome("accept", ("ok",)), failure=None, attempt=0, confirm=True)
+        GateOutcome(decision='hold', reasons=('ok', 'human_confirm_required: a person confirms'))
+        >>> f = Failure("TIMEOUT", True, "slow")
+        >>> decide(None, failure=f, attempt=0, confirm=False).decision
+        'retry'
+        >>> decide(None, failure=f, attempt=MAX_RETRIES, confirm=False).decision
+        'escalate'
+        >>> decide(None, failure=Failure("POLICY_BLOCK", False, "no"), attempt=0, confirm=False)
+        GateOutcome(decision='reject', reasons=('POLICY_BLOCK: no',))
+    """
+    if failure is not None:
+        why = f"{failure.code}: {failure.message}"
+        if not failure.transient:
+            return GateOutcome("reject", (why,))
+        if attempt < MAX_RETRIES:
+            return GateOutcome("retry", (why, f"retry {attempt + 1} of {MAX_RETRIES}"))
+        return GateOutcome("escalate", (why, f"{MAX_RETRIES} retries used: a person decides"))
+    assert rule is not None
+    if rule.decision == "accept" and confirm:
+        return GateOutcome("hold", (*rule.reasons, "human_confirm_required: a person confirms"))
+    return rule
+
+
+_EXAMPLE = {
+    "roadmap_version": "1.1.0",
+    "mode": "metadata_only",
+    "lhs": {"source": {"type": "file"}, "location": "a.csv"},
+    "rhs": {"source": {"type": "file"}, "location": "b.yaml"},
+    "pii_policy": {"mask_before_send": True, "local_only_override": False},
+    "budget_caps": {"ingest": {"tokens": 0, "usd": "0", "wall_time_s": 60}},
+    "routing_profile": "quality_first",
+    "threshold_profile_id": "tp_default_v1",
+    "dsl_version": "1.0.0",
+    "cache_scope": {"run": True, "tab": None, "filters": {}},
+    "human_confirm_required": False,
+    "rbac_actor": {"user_id": "ana", "role": "analyst"},
+}

@@ -1,0 +1,108 @@
+"""The stages a run goes through, in the required order (§5), and what each one runs.
+
+A :class:`StageSpec` names a stage, the specialist step that runs it, and the gate that decides
+after it. The graph is built from ``STAGES``: each later stage (Domains, Mapping, Analysis,
+Migration) is appended here by its own issue, in the order of §5; a stage may be limited to some
+modes (Migration runs only in ``data_mode``).
+
+A step returns a :class:`StageResult`: references to what it stored (artifact hashes, counts),
+which go into the graph state, and the metrics its gate reads. It never returns rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.contract import Mode, RunContract, StageName
+from core.profiles import ThresholdProfile
+from ledger.events import Stage
+from supervisor.gates import GateOutcome, ingest_gate
+
+if TYPE_CHECKING:
+    from core.db import Database
+    from policy.manifest import PolicyManifest
+    from supervisor.progress import ProgressReporter
+
+__all__ = ["STAGES", "StageContext", "StageResult", "StageSpec"]
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What a step needs besides the contract: the store, the policy, where files are."""
+
+    db: Database
+    manifest: PolicyManifest
+    pii_key: bytes
+    base: Path
+    env: Mapping[str, str]
+    report: ProgressReporter
+
+
+@dataclass(frozen=True)
+class StageResult:
+    outputs: dict[str, Any]  # references stored in the graph state (hashes, counts)
+    metrics: dict[str, Any]  # what the gate decides from
+
+
+Step = Callable[[StageContext, str, RunContract], StageResult]
+Gate = Callable[[Mapping[str, Any], RunContract, ThresholdProfile], GateOutcome]
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: StageName
+    ledger_stage: Stage
+    step: Step
+    gate: Gate
+    modes: tuple[Mode, ...] = field(default=("metadata_only", "data_mode"))
+
+
+def _ingest(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
+    from specialists.ingest.run import ingest_files, ingest_sql
+
+    started = time.perf_counter()
+    ctx.report("ingest", "reading the source", 0, None, "steps", force=True)
+    if contract.lhs.source.type == "sql":
+        outcome = ingest_sql(
+            ctx.db,
+            run_id=run_id,
+            contract=contract,
+            manifest=ctx.manifest,
+            key=ctx.pii_key,
+            env=ctx.env,
+            progress=ctx.report,
+        )
+    else:
+        outcome = ingest_files(
+            ctx.db,
+            run_id=run_id,
+            contract=contract,
+            manifest=ctx.manifest,
+            key=ctx.pii_key,
+            base=ctx.base,
+            progress=ctx.report,
+        )
+    seconds = time.perf_counter() - started
+    ctx.report("ingest", "done", outcome.rows, outcome.rows, "rows", force=True)
+    return StageResult(
+        outputs={
+            "catalog": outcome.catalog_hash,
+            "sample": outcome.sample_hash,
+            "rows": outcome.rows,
+            "tables": outcome.tables,
+        },
+        metrics={
+            "rows": outcome.rows,
+            "tables": outcome.tables,
+            "ragged_rows": outcome.ragged_rows,
+            "seconds": round(seconds, 3),
+        },
+    )
+
+
+#: The stages, in the order of §5. Later stages are appended by their issues.
+STAGES: tuple[StageSpec, ...] = (StageSpec("ingest", "INGEST", _ingest, ingest_gate),)
