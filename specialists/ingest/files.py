@@ -18,6 +18,7 @@ import gzip
 import io
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -155,7 +156,7 @@ def read_file(path: Path, fmt: FileFormat) -> ReadResult:
 
     if fmt.kind == "parquet":
         return _read_parquet(path)
-    if fmt.encoding in ("utf-8", "utf-8-sig") and fmt.compression == "none":
+    if fmt.encoding in ("utf-8", "utf-8-sig") and fmt.compression == "none" and not _bare_cr(path):
         fast = _read_polars(path, fmt)
         if fast is not None:
             return fast
@@ -184,6 +185,9 @@ def _read_text(path: Path, fmt: FileFormat, text_stream: io.TextIOBase) -> ReadR
         raise _refuse(path, f"is not valid CSV at line {reader.line_num}: {e}") from None
     except UnicodeDecodeError as e:
         raise _refuse(path, f"is not {fmt.encoding} (byte {e.start})") from None
+    except (EOFError, OSError, zlib.error) as e:  # e.g. a gzip stream cut or damaged mid-way
+        damage = "is a damaged gzip file" if fmt.compression == "gzip" else "cannot be read"
+        raise _refuse(path, f"{damage} ({e})") from None
     names = canonical_headers(header)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     frame = pl.DataFrame(
@@ -205,7 +209,7 @@ def _read_polars(path: Path, fmt: FileFormat) -> ReadResult | None:
             path,
             separator=fmt.delimiter,
             infer_schema=False,
-            truncate_ragged_lines=True,
+            truncate_ragged_lines=False,  # a longer row goes to the csv module, which counts it
             encoding="utf8",
             raise_if_empty=False,
         )
@@ -218,6 +222,16 @@ def _read_polars(path: Path, fmt: FileFormat) -> ReadResult | None:
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     blank = pl.all_horizontal(pl.all().is_null())
     return ReadResult(frame.filter(~blank), header, 0)
+
+
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _bare_cr(path: Path) -> bool:
+    """Whether lines end in CR alone (old Mac exports): Polars' reader does not split them."""
+    with path.open("rb") as f:
+        head = f.read(_PROBE)
+    return _BARE_CR.search(head.rstrip(b"\r")) is not None
 
 
 def _text(path: Path, fmt: FileFormat) -> io.TextIOBase:
