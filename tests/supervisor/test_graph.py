@@ -238,3 +238,27 @@ def test_checkpoints_of_finished_runs_are_pruned(db: Database) -> None:
     resume_run(_ctx(db), held, decision="accept", actor="ana", role="analyst")
     prune_checkpoints(db, delete=True)
     assert _checkpoints(db, done) == 0 and _checkpoints(db, held) == 0
+
+
+def test_transient_failures_are_retried_then_escalated_to_a_person(db: Database) -> None:
+    """A source that cannot be reached (a closed port: TRANSIENT_ERROR) is retried twice, then a
+    person decides; accept is not offered since the stage produced nothing."""
+    run_id = _run(
+        db,
+        lhs={"source": {"type": "sql"}, "location": "postgresql://postgres@127.0.0.1:1/none"},
+        human_confirm_required=False,
+    )
+    ctx = _ctx(db)
+    state = start_run(ctx, run_id)
+    assert state["status"] == "held" and state["held"]["decision"] == "escalate"
+    assert state["held"]["allowed"] == ["reject", "fix"]
+    assert state["held"]["reasons"][0].startswith("TRANSIENT_ERROR")
+    assert _decisions(db, run_id, "INGEST") == ["retry", "retry", "escalate"]
+    with db.connect() as conn:
+        codes = {e.error_code for e in PostgresLedger(conn).events(run_id) if e.stage == "INGEST"}
+    assert codes == {"TRANSIENT_ERROR"}
+    with pytest.raises(ContractError, match="decision must be one of reject, fix"):
+        resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    done = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
+    assert done["status"] == "failed" and get_run(db, run_id).status == "failed"
+    assert done["error"]["code"] == "TRANSIENT_ERROR"
