@@ -10,7 +10,7 @@ the run has no INGEST event with the same outputs yet. (The LangGraph node of is
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from specialists.ingest.sample import sample_pack
 
 if TYPE_CHECKING:
     from core.db import Database
+    from specialists.ingest.sql import SourceTable
 
 __all__ = ["IngestOutcome", "contract_seed", "ingest_files", "ingest_sql", "source_files"]
 
@@ -153,7 +154,7 @@ def ingest_sql(
         tables = source.tables()
         for number, table in enumerate(tables):
             progress("ingest", f"table {table.name}", number, len(tables), "tables", force=True)
-            frame = source.read(table.name)
+            frame = source.read(table.name, progress=_rows_read(progress, table))
             entry = catalog_table(table.name, frame, list(frame.columns))
             rows += entry.rows
             catalogs.append(
@@ -182,6 +183,15 @@ def ingest_sql(
                 )
                 samples.append(pack.model_dump(mode="json"))
     return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def _rows_read(progress: ProgressFn, table: SourceTable) -> Callable[[int], None]:
+    """The per-chunk callback of a SQL read, reporting rows read of the table's estimate."""
+
+    def report(rows: int) -> None:
+        progress("ingest", f"reading {table.name}", rows, max(table.row_estimate, rows), "rows")
+
+    return report
 
 
 def _store(
