@@ -26,9 +26,13 @@ _SHARE = 0.98
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("boolean", re.compile(r"(?i)^\s*(?:true|false|yes|no|t|f|y|n)\s*$")),
     ("integer", re.compile(r"^\s*[+-]?\d{1,18}\s*$")),
-    ("decimal", re.compile(r"^\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+\s*$")),
+    # Whole amounts among amounts with cents are decimals too (integers are tried first).
+    ("decimal", re.compile(r"^\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s*$")),
     ("float", re.compile(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+\s*$")),
-    ("date", re.compile(r"^\s*(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\s*$")),
+    # One date format must cover the share on its own: ISO, or US month first (a day-first
+    # value such as 15/03/2024 is no US date, so a mix of both orders stays a string).
+    ("date_iso", re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")),
+    ("date_us", re.compile(r"^\s*(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d{4}\s*$")),
     (
         "timestamp",
         re.compile(
@@ -145,6 +149,8 @@ def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> Ca
 
 
 _PATTERN_OF = {name: pattern.pattern for name, pattern in _PATTERNS}
+#: Catalog types of the patterns whose name is not a type.
+_TYPE_OF = {"date_iso": "date", "date_us": "date"}
 
 
 def _guess(head: pl.Series) -> str | None:
@@ -164,7 +170,7 @@ def _settle(series: pl.Series, present: int, guess: str | None, fits: object) ->
         if misses <= (1 - _SHARE) * present:
             if guess == "decimal":
                 return _decimal_series(series.drop_nulls(), dict(_PATTERNS)["decimal"]), misses
-            return guess, misses
+            return _TYPE_OF.get(guess, guess), misses
     if guess is None:
         return "string", 0
     return _infer_series(series.drop_nulls(), present)
@@ -183,7 +189,7 @@ def _infer_series(values: pl.Series, present: int) -> tuple[str, int]:
         if misses <= (1 - _SHARE) * present:
             if name == "decimal":
                 return _decimal_series(values, pattern), misses
-            return name, misses
+            return _TYPE_OF.get(name, name), misses
     return "string", 0
 
 

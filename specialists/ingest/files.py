@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["FileFormat", "canonical_headers", "read_file", "sniff"]
 
 _PROBE = 64 * 1024
+_CAREFUL_MAX = 64 * 1024 * 1024  # files up to this size are re-read when rows may be short
 Compression = Literal["none", "gzip"]
 Kind = Literal["csv", "parquet"]
 
@@ -221,7 +222,17 @@ def _read_polars(path: Path, fmt: FileFormat) -> ReadResult | None:
     names = canonical_headers(header)
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     blank = pl.all_horizontal(pl.all().is_null())
-    return ReadResult(frame.filter(~blank), header, 0)
+    frame = frame.filter(~blank)
+    if (
+        frame.width > 1
+        and frame.get_column(frame.columns[-1]).null_count()
+        and path.stat().st_size <= _CAREFUL_MAX
+    ):
+        # Polars pads short rows with nulls, like empty trailing fields: the csv module tells
+        # them apart and counts ragged rows (files above _CAREFUL_MAX are not re-read: their
+        # short rows are read as trailing nulls, uncounted).
+        return None
+    return ReadResult(frame, header, 0)
 
 
 _BARE_CR = re.compile(rb"\r(?!\n)")

@@ -21,7 +21,7 @@ def _frame() -> pl.DataFrame:
         {
             "txn_id": [f" {1000 + i} " for i in range(ROWS)],
             "amount": ["1,234.50", "-2.00"] * (ROWS // 2),
-            "posted": ["2026-01-02", "3/4/2026"] * (ROWS // 2),
+            "posted": ["01/02/2026", "3/4/2026"] * (ROWS // 2),
             "booked_at": ["2026-01-02 03:04:05"] * ROWS,
             "cleared": ["Yes", "N"] * (ROWS // 2),
             "rate": ["1.5e3"] * ROWS,
