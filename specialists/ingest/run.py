@@ -26,6 +26,7 @@ from policy.manifest import PolicyManifest
 from specialists.ingest.catalog import catalog_table
 from specialists.ingest.files import read_file, sniff
 from specialists.ingest.sample import sample_pack
+from specialists.ingest.shim import standardization_plan
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -100,6 +101,7 @@ def ingest_files(
         catalogs.append(
             {
                 "table": table.model_dump(mode="json"),
+                "standardization": standardization_plan(table),
                 "source": {
                     "file": path.name,
                     "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -160,6 +162,7 @@ def ingest_sql(
             catalogs.append(
                 {
                     "table": entry.model_dump(mode="json"),
+                    "standardization": standardization_plan(entry),
                     "source": {
                         "sql": source.display_url,
                         "dialect": source.dialect,

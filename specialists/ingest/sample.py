@@ -18,6 +18,7 @@ from core.contract import Mode, SampleCaps
 from policy.capabilities import masked_sample
 from policy.manifest import PolicyManifest
 from specialists.ingest.catalog import CatalogTable
+from specialists.ingest.shim import apply_plan, standardization_plan
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,6 +44,8 @@ class SamplePack(BaseModel):
     rows: int
     rows_available: int
     masked_cells: int
+    standardization: str  # hash of the shim's plan applied to the rows (in the Catalog)
+    kept_as_text: dict[str, int]  # values the plan could not convert, kept as trimmed text
     columns: dict[str, list[str | None]]
     masking: dict[str, ColumnMasking]
 
@@ -112,6 +115,8 @@ def sample_pack(
     """The masked Sample Pack of ``frame`` (POLICY_BLOCK in ``metadata_only``)."""
     chosen, strategy = sample_order(frame, catalog, seed, caps.rows_max)
     picked = frame[chosen] if chosen else frame.head(0)
+    plan = standardization_plan(catalog)
+    picked, kept = apply_plan(picked, plan)  # the Standard Schema's text forms, before masking
     table = {c: picked.get_column(c).to_list() for c in picked.columns}
     sample = masked_sample(manifest, mode=mode, table=table, caps=caps, key=key)
     import polars as pl
@@ -124,6 +129,8 @@ def sample_pack(
         rows=sample.rows,
         rows_available=frame.height,
         masked_cells=sample.masked_cells,
+        standardization=plan["hash"],
+        kept_as_text=kept,
         columns=sample.columns,
         masking={
             c: ColumnMasking(mode=p.mode, entity=p.entity, evidence=p.evidence)

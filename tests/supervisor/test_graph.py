@@ -197,6 +197,9 @@ def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> No
         sample = store.get(state["ingest"]["outputs"]["sample"]).body
     [table] = catalog["tables"]
     assert table["source"]["table"] == "contacts" and table["source"]["primary_key"] == ["id"]
+    # the shim's plan is recorded in the catalog and applied to the sample (ids as canonical text)
+    assert table["standardization"]["hash"] == sample["tables"][0]["standardization"]
+    assert set(table["standardization"]["columns"]) == {"id", "email", "city"}
     emails = sample["tables"][0]["columns"]["email"]
     assert emails and not any("@example.org" in str(v) for v in emails)
 
