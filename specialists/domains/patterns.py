@@ -68,7 +68,9 @@ def _scan(pattern: str) -> str | None:
             i = _class_end(pattern, i)
             continue
         if c == "(":
-            construct = next((name for token, name in _GROUPS if pattern.startswith(token, i)), None)
+            construct = next(
+                (name for token, name in _GROUPS if pattern.startswith(token, i)), None
+            )
             if construct is not None:
                 return f"uses {construct}"
             depth += 1
