@@ -19,11 +19,28 @@ _EXPORTS = {
     "resume_run": "graph",
     "start_run": "graph",
     "prune_checkpoints": "graph",
+    "LaneChoice": "lanes",
+    "LaneSignals": "lanes",
+    "choose_lane": "lanes",
+    "JobHandle": "executors",
+    "LaneExecutor": "executors",
+    "LanePolicy": "executors",
+    "RedisLaneExecutor": "executors",
+    "ThreadLaneExecutor": "executors",
+    "executor_from_settings": "executors",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
+    from supervisor.executors import (
+        JobHandle,
+        LaneExecutor,
+        LanePolicy,
+        RedisLaneExecutor,
+        ThreadLaneExecutor,
+        executor_from_settings,
+    )
     from supervisor.graph import (
         GraphContext,
         context_for,
@@ -31,5 +48,6 @@ if TYPE_CHECKING:
         resume_run,
         start_run,
     )
+    from supervisor.lanes import LaneChoice, LaneSignals, choose_lane
     from supervisor.reference import ensure_reference_data
     from supervisor.runs import CreateResult, RunRecord, amend_contract, create_run, get_run

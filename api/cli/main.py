@@ -19,6 +19,7 @@ import typer
 from api.cli import render
 from api.cli.common import open_db as _open_db
 from api.cli.policy_cmds import eval_app, policy_app
+from api.cli.worker_cmds import worker
 
 if TYPE_CHECKING:
     pass
@@ -354,6 +355,9 @@ def artifacts_list(run_id: str, as_json: JsonFlag = False) -> None:
     with db.connect() as conn:
         metas = PostgresArtifactStore(conn).list(run_id)
     _emit(as_json, [render.meta_dict(m) for m in metas], render.artifacts_text(metas))
+
+
+app.command("worker")(worker)
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""The job functions a lane executor may run: an allow-list, and nothing else.
+
+A queued job names its function by dotted path (``"supervisor.jobs.echo_job"``). That path is
+looked up in ``JOBS``, never imported: a payload in Redis cannot make a worker import or call
+anything that is not listed here.
+
+**Jobs run at least once.** A worker killed mid-job has its job run again on another worker, and a
+transient failure is retried, so every job must be safe to run twice: what is done is decided by
+the job's own records (chunk checkpoints and leases in PostgreSQL, content hashes, idempotent
+ledger events), never by the queue. Arguments and results are JSON.
+
+To add a job: write a module-level function taking keyword arguments of JSON values and
+returning a JSON value, and add it to the tuple in ``JOBS`` below (``run_job(run_id, base)``,
+which drives a run, goes here).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeAlias
+
+from core.errors import DeterministicFailure, error_for
+
+__all__ = ["JOBS", "JSON", "JobFunction", "echo_job", "fail_job", "resolve_job", "sleep_job"]
+
+JSON: TypeAlias = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
+JobFunction: TypeAlias = Callable[..., JSON]
+
+
+def echo_job(value: JSON) -> JSON:
+    """Return ``value`` (a health probe of a lane: the round trip through a queue and a worker).
+
+    >>> echo_job({"a": [1, 2]})
+    {'a': [1, 2]}
+    """
+    return value
+
+
+def sleep_job(seconds: float, marker_path: str | None = None) -> dict[str, JSON]:
+    """Sleep, and say which process did it (a probe for deadlines, shutdown and re-runs).
+
+    With ``marker_path``, appends ``start <pid>`` before sleeping and ``done <pid>`` after: a job
+    run twice leaves two ``start`` lines, which is what the at-least-once tests read. That is the
+    job's only effect, so running it twice is safe.
+
+    >>> sleep_job(0)["slept"]
+    0
+    """
+    marker = Path(marker_path) if marker_path else None
+    if marker:
+        with marker.open("a", encoding="utf-8") as f:
+            f.write(f"start {os.getpid()}\n")
+    time.sleep(seconds)
+    if marker:
+        with marker.open("a", encoding="utf-8") as f:
+            f.write(f"done {os.getpid()}\n")
+    return {"slept": seconds, "pid": os.getpid()}
+
+
+def fail_job(code: str, message: str) -> JSON:
+    """Raise the error of a §31 code (a probe for how failures travel back to the caller).
+
+    >>> fail_job("POLICY_BLOCK", "no")
+    Traceback (most recent call last):
+    ...
+    core.errors.PolicyBlock: no
+    """
+    raise error_for(code, message)
+
+
+def _path(fn: JobFunction) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+#: The allow-list: dotted path -> function. Extend the tuple to add a job.
+JOBS: dict[str, JobFunction] = {_path(fn): fn for fn in (echo_job, sleep_job, fail_job)}
+
+
+def resolve_job(path: str) -> JobFunction:
+    """The allow-listed function named by ``path``.
+
+    Raises:
+        DeterministicFailure: ``path`` is not on the allow-list (nothing is imported).
+
+    >>> resolve_job("supervisor.jobs.echo_job").__name__
+    'echo_job'
+    >>> resolve_job("os.system")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    core.errors.DeterministicFailure: job 'os.system' is not on the allow-list ...
+    """
+    try:
+        return JOBS[path]
+    except KeyError:
+        raise DeterministicFailure(
+            f"job {path!r} is not on the allow-list (supervisor.jobs.JOBS)", field="job"
+        ) from None
