@@ -141,8 +141,13 @@ class JobHandle(Protocol):
 class LaneExecutor(Protocol):
     """Runs allow-listed jobs on lanes."""
 
-    def submit(self, lane: Lane, job: str, kwargs: dict[str, JSON]) -> JobHandle:
+    def submit(
+        self, lane: Lane, job: str, kwargs: dict[str, JSON], timeout_s: float | None = None
+    ) -> JobHandle:
         """Queue ``job`` (a dotted path on the allow-list) with keyword arguments on ``lane``.
+
+        ``timeout_s`` replaces the lane's job deadline for this job (a whole run, say, is
+        bounded by its contract's wall-time budgets, not by one prompt's deadline).
 
         Raises:
             DeterministicFailure: unknown lane, a job not on the allow-list, non-JSON arguments.
@@ -219,7 +224,10 @@ class ThreadLaneExecutor:
         self._waiting = dict.fromkeys(self._policies, 0)
         self._lock = threading.Lock()
 
-    def submit(self, lane: Lane, job: str, kwargs: dict[str, JSON]) -> JobHandle:
+    def submit(
+        self, lane: Lane, job: str, kwargs: dict[str, JSON], timeout_s: float | None = None
+    ) -> JobHandle:
+        # A thread cannot be stopped: the deadline is the caller's ``result(timeout)``.
         payload = _check_submit(lane, job, kwargs)
         with self._lock:
             self._waiting[lane] += 1
@@ -366,7 +374,9 @@ class RedisLaneExecutor:
 
         return Queue(QUEUES[lane], connection=self._redis, serializer=JSONSerializer)
 
-    def submit(self, lane: Lane, job: str, kwargs: dict[str, JSON]) -> JobHandle:
+    def submit(
+        self, lane: Lane, job: str, kwargs: dict[str, JSON], timeout_s: float | None = None
+    ) -> JobHandle:
         from rq import Retry
 
         payload = _check_submit(lane, job, kwargs)
@@ -376,7 +386,7 @@ class RedisLaneExecutor:
             rq_job = self._queue(lane).enqueue_call(
                 func=job,
                 kwargs=payload,
-                timeout=math.ceil(policy.job_timeout_s),
+                timeout=math.ceil(timeout_s or policy.job_timeout_s),
                 result_ttl=policy.result_ttl_s,
                 failure_ttl=policy.result_ttl_s,
                 retry=Retry(max=retries) if retries > 0 else None,

@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -40,6 +41,7 @@ from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
 from policy.rbac import require
 from supervisor.gates import HUMAN_DECISIONS, Failure, GateOutcome, decide
+from supervisor.lanes import QUEUES, LaneChoice, LaneSignals, choose_lane
 from supervisor.progress import ProgressReporter
 from supervisor.stages import STAGES, StageContext, StageSpec
 
@@ -53,7 +55,10 @@ __all__ = [
     "GraphContext",
     "RunState",
     "context_for",
+    "check_resume",
     "current_state",
+    "lane_signals",
+    "plan_lane",
     "prune_checkpoints",
     "resume_run",
     "run_status",
@@ -66,6 +71,7 @@ _FINISHED = ("completed", "stopped:reject")
 class RunState(TypedDict, total=False):
     run_id: str
     lane: str
+    lane_choice: dict[str, Any]  # the lane, its reasons, the hint and whether it was overridden
     budgets: dict[str, Any]
     # One record per stage: {"outputs", "metrics", "failure", "attempt"}, and its gate's decision.
     ingest: dict[str, Any]
@@ -88,6 +94,10 @@ class GraphContext:
     pii_key: bytes
     base: Path  # relative LHS paths are read from here (the contract file's folder)
     env: Mapping[str, str] = field(default_factory=dict)  # for `env:VARNAME` SQL locations
+    # Lane signals known outside the run (§4): jobs waiting per lane when the run was queued,
+    # and whether the inference providers pass their health probes.
+    queue_depth: Mapping[str, int] = field(default_factory=dict)
+    providers_healthy: bool = True
 
 
 def context_for(
@@ -98,6 +108,7 @@ def context_for(
     home: Path,
     secret: str | None,
     env: Mapping[str, str] | None = None,
+    queue_depth: Mapping[str, int] | None = None,
 ) -> GraphContext:
     """The context of a run: its pinned Policy Manifest and the tenant's pseudonym key."""
     from supervisor.policies import pii_key, stored_manifest
@@ -107,7 +118,12 @@ def context_for(
     with db.connect() as conn:
         manifest = stored_manifest(conn, run.policy_version)
     return GraphContext(
-        db=db, manifest=manifest, pii_key=pii_key(home, secret), base=base, env=dict(env or {})
+        db=db,
+        manifest=manifest,
+        pii_key=pii_key(home, secret),
+        base=base,
+        env=dict(env or {}),
+        queue_depth=dict(queue_depth or {}),
     )
 
 
@@ -175,23 +191,46 @@ def _budgets(contract: RunContract, profile: ThresholdProfile) -> dict[str, Any]
     return budgets
 
 
-_BATCH_BYTES = 100 * 1024 * 1024
-
-
-def _lane(contract: RunContract, base: Path) -> dict[str, Any]:
-    """The lane of the run, why, and whether the contract's hint was overridden."""
+def lane_signals(ctx: GraphContext, contract: RunContract) -> LaneSignals:
+    """The §4 routing signals of a run: the size of its source files (0 for SQL sources, whose
+    row counts Ingest reads), whether data values flow (``data_mode``: samples may reach a
+    model), the actor's role, the total USD cap, provider health and queue depth."""
     from specialists.ingest.run import source_files
 
-    hint = contract.lane_hint
-    lane, why = hint or "interactive", "the contract's lane_hint" if hint else "small sources"
+    size = 0
     if contract.lhs.source.type == "file":
         try:
-            size = sum(p.stat().st_size for p in source_files(contract, base))
+            size = sum(p.stat().st_size for p in source_files(contract, ctx.base))
         except (ContractError, OSError):
             size = 0  # Ingest reports a missing source, with its gate
-        if size > _BATCH_BYTES:
-            lane, why = "batch", f"sources hold {size} bytes (> {_BATCH_BYTES})"
-    return {"lane": lane, "reasons": [why], "hint": hint, "overridden": bool(hint and hint != lane)}
+    return LaneSignals(
+        job_type="run",
+        size_bytes=size,
+        role=contract.rbac_actor.role,
+        sensitive=contract.mode == "data_mode",
+        usd_cap=sum((cap.usd for cap in contract.budget_caps.values()), Decimal(0)),
+        providers_healthy=ctx.providers_healthy,
+        queue_depth={k: v for k, v in ctx.queue_depth.items() if k in QUEUES},  # type: ignore[misc]
+    )
+
+
+def plan_lane(ctx: GraphContext, run_id: str) -> LaneChoice:
+    """The lane the run goes to (``supervisor.lanes.choose_lane`` on ``lane_signals``): what the
+    supervisor node records, and where ``supervisor.dispatch`` queues the run."""
+    contract = _contract(ctx, run_id)
+    return choose_lane(lane_signals(ctx, contract), contract.lane_hint)
+
+
+def _lane_record(choice: LaneChoice) -> dict[str, Any]:
+    return {
+        "lane": choice.lane,
+        "reasons": list(choice.reasons),
+        "hint": choice.hint,
+        "overridden": choice.overridden,
+        "queue": choice.queue,
+        "deadline_s": choice.deadline_s,
+        "queue_wait_s": choice.queue_wait_s,
+    }
 
 
 def _event(
@@ -214,7 +253,7 @@ def _supervisor_node(ctx: GraphContext, state: RunState) -> RunState:
     contract = _contract(ctx, run_id)
     check_contract(ctx.manifest, contract)
     profile = _profile(ctx, contract)
-    choice = _lane(contract, ctx.base)
+    choice = _lane_record(choose_lane(lane_signals(ctx, contract), contract.lane_hint))
     budgets = _budgets(contract, profile)
     _append_once(
         ctx,
@@ -228,7 +267,7 @@ def _supervisor_node(ctx: GraphContext, state: RunState) -> RunState:
         ),
     )
     _set_status(ctx, run_id, "running", str(choice["lane"]))
-    return {"lane": str(choice["lane"]), "budgets": budgets, "error": None}
+    return {"lane": str(choice["lane"]), "lane_choice": choice, "budgets": budgets, "error": None}
 
 
 def _record(state: RunState, stage: str) -> dict[str, Any]:
@@ -445,6 +484,51 @@ def start_run(ctx: GraphContext, run_id: str) -> RunState:
         return _outcome(graph, run_id, state)
 
 
+def _check_answer(
+    ctx: GraphContext,
+    held: dict[str, Any],
+    run_id: str,
+    decision: str | None,
+    actor: str | None,
+    role: str | None,
+) -> dict[str, Any]:
+    if decision is None or actor is None or role is None:
+        raise ContractError(
+            f"run {run_id} is held at the {held['stage']} gate: give --decision "
+            f"({', '.join(held['allowed'])}), --actor and --role",
+            field="--decision",
+        )
+    if decision not in held["allowed"]:
+        raise ContractError(
+            f"decision must be one of {', '.join(held['allowed'])}", field="--decision"
+        )
+    require(ctx.manifest, role, "create_run", actor=actor)
+    return held
+
+
+def check_resume(
+    ctx: GraphContext,
+    run_id: str,
+    *,
+    decision: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+) -> None:
+    """Raise what :func:`resume_run` would raise before it runs anything: no decision awaited,
+    nothing to resume, a decision not allowed, a role not allowed (so a queued resume fails at
+    once, in the caller, not later on a worker)."""
+    contract = _contract(ctx, run_id)
+    with _saver(ctx.db) as saver:
+        snapshot = _build(ctx, saver, contract).get_state(_config(run_id))
+    if snapshot.interrupts:
+        _check_answer(ctx, snapshot.interrupts[0].value, run_id, decision, actor, role)
+    elif decision is not None:
+        raise ContractError(f"run {run_id} is not waiting for a decision", field="run_id")
+    elif not snapshot.next:
+        status = run_status(ctx.db, run_id)
+        raise ContractError(f"run {run_id} has nothing to resume ({status})")
+
+
 def resume_run(
     ctx: GraphContext,
     run_id: str,
@@ -468,18 +552,7 @@ def resume_run(
                 status = run_status(ctx.db, run_id)
                 raise ContractError(f"run {run_id} has nothing to resume ({status})")
             return _outcome(graph, run_id, graph.invoke(None, _config(run_id)))
-        held = snapshot.interrupts[0].value
-        if decision is None or actor is None or role is None:
-            raise ContractError(
-                f"run {run_id} is held at the {held['stage']} gate: give --decision "
-                f"({', '.join(held['allowed'])}), --actor and --role",
-                field="--decision",
-            )
-        if decision not in held["allowed"]:
-            raise ContractError(
-                f"decision must be one of {', '.join(held['allowed'])}", field="--decision"
-            )
-        require(ctx.manifest, role, "create_run", actor=actor)
+        _check_answer(ctx, snapshot.interrupts[0].value, run_id, decision, actor, role)
         answer = {"decision": decision, "actor": actor, "role": role}
         state = graph.invoke(Command(resume=answer), _config(run_id))
         return _outcome(graph, run_id, state)

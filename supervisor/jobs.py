@@ -24,7 +24,16 @@ from typing import TypeAlias
 
 from core.errors import DeterministicFailure, error_for
 
-__all__ = ["JOBS", "JSON", "JobFunction", "echo_job", "fail_job", "resolve_job", "sleep_job"]
+__all__ = [
+    "JOBS",
+    "JSON",
+    "JobFunction",
+    "echo_job",
+    "fail_job",
+    "resolve_job",
+    "run_job",
+    "sleep_job",
+]
 
 JSON: TypeAlias = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
 JobFunction: TypeAlias = Callable[..., JSON]
@@ -71,12 +80,59 @@ def fail_job(code: str, message: str) -> JSON:
     raise error_for(code, message)
 
 
+def run_job(
+    run_id: str,
+    base: str,
+    action: str = "start",
+    queue_depth: dict[str, int] | None = None,
+    decision: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+) -> dict[str, JSON]:
+    """Drive a run on a lane (``supervisor.dispatch`` queues it): ``start`` it, or ``resume`` it
+    (with ``decision``, ``actor`` and ``role`` when it is held), until it completes, fails or a
+    gate holds it. The store is opened from this process's settings (``CONDUIT_*``).
+
+    Safe to run twice: the graph continues from its PostgreSQL checkpoints and finds its
+    artifacts and ledger events instead of writing them again. ``queue_depth`` is what the
+    dispatcher saw, so the lane the supervisor records is the lane the run was queued on.
+    """
+    from core.db import open_database
+    from core.settings import Settings
+    from supervisor.graph import context_for, resume_run, start_run
+
+    settings = Settings()
+    secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
+    if action not in ("start", "resume"):
+        raise DeterministicFailure(
+            f"unknown run action {action!r}: start or resume", field="action"
+        )
+    db = open_database(settings)
+    try:
+        ctx = context_for(
+            db,
+            run_id,
+            base=Path(base),
+            home=settings.home,
+            secret=secret,
+            env=os.environ,
+            queue_depth=queue_depth,
+        )
+        if action == "start":
+            state = start_run(ctx, run_id)
+        else:
+            state = resume_run(ctx, run_id, decision=decision, actor=actor, role=role)
+    finally:
+        db.dispose()
+    return {"run_id": run_id, "status": state.get("status"), "lane": state.get("lane")}
+
+
 def _path(fn: JobFunction) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
 #: The allow-list: dotted path -> function. Extend the tuple to add a job.
-JOBS: dict[str, JobFunction] = {_path(fn): fn for fn in (echo_job, sleep_job, fail_job)}
+JOBS: dict[str, JobFunction] = {_path(fn): fn for fn in (echo_job, sleep_job, fail_job, run_job)}
 
 
 def resolve_job(path: str) -> JobFunction:

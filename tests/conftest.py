@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +24,18 @@ from core.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CONDUIT = Path(sys.executable).with_name("conduit")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+REDIS = "redis://127.0.0.1:6379"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS, socket_timeout=1).ping())
+    except Exception:
+        return False
 
 
 def require(condition: bool, why: str) -> None:
@@ -97,3 +110,28 @@ def superuser_sql(db: Database) -> Callable[[str, dict[str, object] | None], Non
             conn.execute(text(sql), params or {})
 
     return run
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of our own (1-15, claimed with a lock key), its keys removed after."""
+    require(_redis_up(), "Redis on 127.0.0.1:6379")
+    import redis
+
+    token = uuid.uuid4().hex
+    for db in range(1, 16):
+        conn = redis.Redis.from_url(f"{REDIS}/{db}")
+        if conn.set("conduit:test-lock", token, nx=True, ex=600):
+            break
+        conn.close()
+    else:
+        pytest.fail("no free Redis database among 1-15 (all hold conduit:test-lock)")
+    try:
+        yield f"{REDIS}/{db}"
+    finally:
+        keys = list(conn.scan_iter("rq:*", count=1000))
+        if keys:
+            conn.delete(*keys)
+        if conn.get("conduit:test-lock") == token.encode():
+            conn.delete("conduit:test-lock")
+        conn.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import typer
 
@@ -105,12 +105,10 @@ def runs_create(
     if not follow:
         _emit(as_json, data, f"run {result.run.run_id} {verb}\n" + render.run_text(result.run))
         return
-    from supervisor.graph import start_run
-
     run_id = result.run.run_id
     typer.echo(f"run {run_id} {verb}")
     ctx = _graph_context(run_id, contract.resolve().parent)
-    _drive(ctx, run_id, lambda: start_run(ctx, run_id), True, as_json)
+    _drive(ctx, run_id, True, as_json)
 
 
 @runs_app.command("amend")
@@ -168,7 +166,9 @@ def _graph_context(run_id: str, base: Path) -> Any:
 
 def _state_text(run_id: str, state: dict[str, Any]) -> str:
     status = state.get("status") or "running"
-    lines = [f"run {run_id}: {status}", f"lane: {state.get('lane')}"]
+    choice = state.get("lane_choice") or {}
+    why = "; ".join(choice.get("reasons") or [])
+    lines = [f"run {run_id}: {status}", f"lane: {state.get('lane')}" + (f" ({why})" if why else "")]
     outputs = (state.get("ingest") or {}).get("outputs") or {}
     if outputs:
         lines.append(
@@ -195,40 +195,58 @@ FollowFlag = Annotated[
 ]
 
 
-def _drive(ctx: Any, run_id: str, work: Any, follow: bool, as_json: bool) -> None:
-    """Run ``work`` (start or resume the graph), following it when asked; report the outcome."""
+def _drive(
+    ctx: Any,
+    run_id: str,
+    follow: bool,
+    as_json: bool,
+    *,
+    action: Literal["start", "resume"] = "start",
+    decision: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+) -> None:
+    """Queue the run on its lane (``supervisor.dispatch``), follow it when asked, report the
+    outcome. On Redis without --follow, returns once the run is queued."""
     from core.errors import error_for
+    from core.settings import Settings
     from ledger.store import PostgresLedger
+    from supervisor.dispatch import dispatch
+    from supervisor.executors import ThreadLaneExecutor, executor_from_settings
     from supervisor.graph import current_state
 
-    if follow:
-        from api.cli.follow import follow as follow_run
-
-        box: dict[str, Any] = {}
-
-        def target() -> None:
-            try:
-                box["state"] = work()
-            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
-                box["error"] = e
-
-        import threading
-
-        thread = threading.Thread(target=target, name=f"run-{run_id}", daemon=True)
-        typer.echo(f"run {run_id}: following (Ctrl-C stops following, not the run)")
-        thread.start()
-        follow_run(
-            ctx.db,
-            run_id,
-            held_info=lambda: cast(dict[str, Any], current_state(ctx, run_id)).get("held"),
-            job_done=lambda: not thread.is_alive(),
+    executor = executor_from_settings(Settings())
+    try:
+        sent = dispatch(
+            ctx, executor, run_id, action=action, decision=decision, actor=actor, role=role
         )
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        state: dict[str, Any] = dict(current_state(ctx, run_id))
-    else:
-        state = dict(work())
+        on_threads = isinstance(executor, ThreadLaneExecutor)
+        if not on_threads:
+            typer.echo(
+                f"run {run_id}: queued on lane {sent.lane} (Redis queue {sent.queue}, job "
+                f"{sent.handle.id}); `conduit worker --lane {sent.lane}` runs it",
+                err=as_json,
+            )
+        if follow:
+            from api.cli.follow import follow as follow_run
+
+            typer.echo(f"run {run_id}: following (Ctrl-C stops following, not the run)")
+            follow_run(
+                ctx.db,
+                run_id,
+                held_info=lambda: cast(dict[str, Any], current_state(ctx, run_id)).get("held"),
+                job_done=sent.handle.done,
+            )
+        elif not on_threads:
+            if as_json:
+                _emit(True, {"run_id": run_id, "queued": sent.lane, "job_id": sent.handle.id}, "")
+            else:
+                typer.echo(f"follow it with: conduit runs follow {run_id}")
+            return
+        sent.handle.result(timeout=sent.deadline_s)  # raises the job's error, with its code
+    finally:
+        executor.close()
+    state: dict[str, Any] = dict(current_state(ctx, run_id))
     with ctx.db.connect() as conn:
         summary = PostgresLedger(conn).summary(run_id)
     _emit(
@@ -245,11 +263,10 @@ def _drive(ctx: Any, run_id: str, work: Any, follow: bool, as_json: bool) -> Non
 def runs_start(
     run_id: str, base: BaseDir = Path("."), follow: FollowFlag = False, as_json: JsonFlag = False
 ) -> None:
-    """Drive a run through its stages until it completes, fails or a gate holds it."""
-    from supervisor.graph import start_run
-
+    """Drive a run through its stages until it completes, fails or a gate holds it (queued on
+    its lane: on Redis, a `conduit worker --lane NAME` runs it and this returns at once)."""
     ctx = _graph_context(run_id, base)
-    _drive(ctx, run_id, lambda: start_run(ctx, run_id), follow, as_json)
+    _drive(ctx, run_id, follow, as_json)
 
 
 @runs_app.command("resume")
@@ -267,11 +284,37 @@ def runs_resume(
 ) -> None:
     """Answer a held gate and continue the run; with no decision, continue a run whose process
     stopped mid-way (a crash) from its last checkpoint."""
-    from supervisor.graph import resume_run
-
     ctx = _graph_context(run_id, base)
-    work = lambda: resume_run(ctx, run_id, decision=decision, actor=actor, role=role)  # noqa: E731
-    _drive(ctx, run_id, work, follow, as_json)
+    _drive(ctx, run_id, follow, as_json, action="resume", decision=decision, actor=actor, role=role)
+
+
+@runs_app.command("follow")
+def runs_follow(run_id: str, as_json: JsonFlag = False) -> None:
+    """Follow a run from the store (events, progress, holds) until it ends, wherever it runs."""
+    from api.cli.follow import TERMINAL
+    from api.cli.follow import follow as follow_run
+    from core.errors import error_for
+    from ledger.store import PostgresLedger
+    from supervisor.graph import current_state, run_status
+
+    ctx = _graph_context(run_id, Path("."))
+    if run_status(ctx.db, run_id) not in TERMINAL:
+        follow_run(
+            ctx.db,
+            run_id,
+            held_info=lambda: cast(dict[str, Any], current_state(ctx, run_id)).get("held"),
+        )
+    state: dict[str, Any] = dict(current_state(ctx, run_id))
+    with ctx.db.connect() as conn:
+        summary = PostgresLedger(conn).summary(run_id)
+    _emit(
+        as_json,
+        state | {"decision_summary": render.summary_dict(summary)},
+        _state_text(run_id, state) + "\n" + render.summary_text(summary),
+    )
+    error = state.get("error")
+    if state.get("status") == "failed" and error:
+        raise error_for(error["code"], error["message"], field=error.get("field"))
 
 
 @runs_app.command("prune-checkpoints")

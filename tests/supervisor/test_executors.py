@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,20 +31,10 @@ from supervisor.executors import (
     executor_from_settings,
 )
 from supervisor.lanes import LANES, QUEUES
-from tests.conftest import CONDUIT, require
+from tests.conftest import CONDUIT
 
-REDIS = "redis://127.0.0.1:6379"
 #: Short worker settings: heartbeat 1 s, abandoned 2 s past a missed beat, sweeps every 1 s.
 FAST = ["--heartbeat", "1", "--grace", "2", "--maintenance", "1"]
-
-
-def _redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS, socket_timeout=1).ping())
-    except Exception:
-        return False
 
 
 # -- threads -------------------------------------------------------------------------------------
@@ -161,31 +150,6 @@ def test_worker_without_redis_exits_with_a_clear_message() -> None:
 
 
 # -- Redis ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database of our own (1-15, claimed with a lock key), its keys removed after."""
-    require(_redis_up(), "Redis on 127.0.0.1:6379")
-    import redis
-
-    token = uuid.uuid4().hex
-    for db in range(1, 16):
-        conn = redis.Redis.from_url(f"{REDIS}/{db}")
-        if conn.set("conduit:test-lock", token, nx=True, ex=600):
-            break
-        conn.close()
-    else:
-        pytest.fail("no free Redis database among 1-15 (all hold conduit:test-lock)")
-    try:
-        yield f"{REDIS}/{db}"
-    finally:
-        keys = list(conn.scan_iter("rq:*", count=1000))
-        if keys:
-            conn.delete(*keys)
-        if conn.get("conduit:test-lock") == token.encode():
-            conn.delete("conduit:test-lock")
-        conn.close()
 
 
 Start = Callable[..., subprocess.Popen[str]]
