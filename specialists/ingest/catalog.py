@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -87,49 +87,58 @@ def infer_type(values: list[str]) -> tuple[str, int]:
 
 _SHAPE_SAMPLE = 1_000  # shapes are counted on the first 1,000 distinct values
 _EXACT_DISTINCT = 100_000  # above this many rows, distinct counts are HyperLogLog estimates
+_HEAD = 2_000  # the first values a type is guessed from
 
 
 def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> CatalogTable:
-    """Profile every column of ``frame`` (text columns, canonical names), vectorised: one pass of
-    Polars expressions for counts and lengths, a type guess per column from its first 2,000
-    values, then one pass checking every guess on the whole column (columns in parallel)."""
+    """Profile every column of ``frame`` (text columns, canonical names).
+
+    Vectorised, in one pass of Polars expressions over the whole frame (columns in parallel):
+    null counts, lengths, distinct counts, and the check of each column's type guess (made from
+    its first 2,000 values), with the digits and scale of a guessed decimal (integers are
+    checked by Polars' parser and the pattern only runs when that does not settle it). Key
+    candidates (columns whose first values are all distinct) get a hashed distinct count
+    instead of an estimate: never more than the true count, so a count equal to the rows proves
+    the column unique; a near key is counted again exactly. A guess the whole column refutes is
+    searched again."""
     import polars as pl
 
     exact = frame.height <= _EXACT_DISTINCT
-
-    def distinct_expr(c: str) -> pl.Expr:
-        return pl.col(c).n_unique() if exact else pl.col(c).approx_n_unique()
-
-    stats = frame.select(
-        [pl.col(c).null_count().alias(f"{c}\x00nulls") for c in frame.columns]
-        + [distinct_expr(c).alias(f"{c}\x00distinct") for c in frame.columns]
-        + [pl.col(c).str.len_chars().min().alias(f"{c}\x00min") for c in frame.columns]
-        + [pl.col(c).str.len_chars().max().alias(f"{c}\x00max") for c in frame.columns]
-    ).row(0, named=True)
-    guesses = {c: _guess(frame.get_column(c).drop_nulls().head(2000)) for c in frame.columns}
-    nulls = {c: int(stats[f"{c}\x00nulls"]) for c in frame.columns}
-    distinct = {
-        c: int(stats[f"{c}\x00distinct"]) - (1 if nulls[c] and exact else 0) for c in frame.columns
-    }
-    near_keys = [
+    heads = {c: frame.get_column(c).head(_HEAD) for c in frame.columns}
+    guesses = {c: _guess(heads[c].drop_nulls()) for c in frame.columns}
+    candidates = [
         c
         for c in frame.columns
-        if not exact and nulls[c] == 0 and distinct[c] >= 0.97 * frame.height
+        if not exact and heads[c].null_count() == 0 and heads[c].n_unique() == len(heads[c])
     ]
-    checks = (
-        frame.select(
-            [pl.col(c).str.contains(_PATTERN_OF[g]).sum().alias(c) for c, g in guesses.items() if g]
-            + [pl.col(c).n_unique().alias(f"{c}\x00exact") for c in near_keys]
-        ).row(0, named=True)
-        if (any(guesses.values()) or near_keys)
-        else {}
+
+    stats = frame.select(_profile_exprs(frame.columns, guesses, candidates, exact)).row(
+        0, named=True
     )
+
+    nulls = {c: int(stats[f"{c}\x00nulls"]) for c in frame.columns}
+    # An integer column is proven when Polars parses every value and none is longer than 18
+    # characters (so each is the pattern's [+-]digits); otherwise the pattern decides.
+    unproven = []
+    for c, g in guesses.items():
+        if g != "integer":
+            continue
+        present = frame.height - nulls[c]
+        if stats[f"{c}\x00native"] == present and _int(stats[f"{c}\x00max"]) <= 18:
+            stats[f"{c}\x00fits"] = present
+        else:
+            unproven.append(c)
+    if unproven:
+        stats |= frame.select(
+            pl.col(c).str.contains(_PATTERN_OF["integer"]).sum().alias(f"{c}\x00fits")
+            for c in unproven
+        ).row(0, named=True)
+    distinct = _distinct_counts(frame, stats, nulls, candidates, exact)
     columns = []
     for column, source in zip(frame.columns, source_names, strict=True):
         series = frame.get_column(column)
         present = frame.height - nulls[column]
-        count = distinct[column] if column not in near_keys else int(checks[f"{column}\x00exact"])
-        kind, outliers = _settle(series, present, guesses[column], checks.get(column))
+        kind, outliers = _settle(series, present, guesses[column], stats, column)
         head = series.head(20_000).drop_nulls().unique(maintain_order=True)
         columns.append(
             CatalogColumn(
@@ -137,11 +146,11 @@ def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> Ca
                 source_name=source,
                 type=kind,
                 nulls=nulls[column],
-                distinct=count,
+                distinct=distinct[column],
                 outliers=outliers,
                 min_length=stats[f"{column}\x00min"],
                 max_length=stats[f"{column}\x00max"],
-                unique=present > 0 and nulls[column] == 0 and count == frame.height,
+                unique=present > 0 and nulls[column] == 0 and distinct[column] == frame.height,
                 shapes=Counter(shape(v) for v in head.head(_SHAPE_SAMPLE).to_list()).most_common(5),
             )
         )
@@ -163,16 +172,19 @@ def _guess(head: pl.Series) -> str | None:
     return None
 
 
-def _settle(series: pl.Series, present: int, guess: str | None, fits: object) -> tuple[str, int]:
+def _settle(
+    series: pl.Series, present: int, guess: str | None, stats: dict[str, object], column: str
+) -> tuple[str, int]:
     """The column's type: the guess when the whole column confirms it, else a full search."""
-    if guess is not None and isinstance(fits, int):
-        misses = present - fits
-        if misses <= (1 - _SHARE) * present:
-            if guess == "decimal":
-                return _decimal_series(series.drop_nulls(), dict(_PATTERNS)["decimal"]), misses
-            return _TYPE_OF.get(guess, guess), misses
     if guess is None:
         return "string", 0
+    misses = present - _int(stats[f"{column}\x00fits"])
+    if misses <= (1 - _SHARE) * present:
+        if guess == "decimal" and misses == 0 and not stats[f"{column}\x00padded"]:
+            return _decimal_type(stats[f"{column}\x00digits"], stats[f"{column}\x00scale"]), 0
+        if guess == "decimal":
+            return _decimal_series(series.drop_nulls(), dict(_PATTERNS)["decimal"]), misses
+        return _TYPE_OF.get(guess, guess), misses
     return _infer_series(series.drop_nulls(), present)
 
 
@@ -193,11 +205,107 @@ def _infer_series(values: pl.Series, present: int) -> tuple[str, int]:
     return "string", 0
 
 
+def _profile_exprs(
+    columns: list[str], guesses: dict[str, str | None], candidates: list[str], exact: bool
+) -> list[pl.Expr]:
+    """The expressions of the one pass over the whole frame (see ``catalog_table``)."""
+    import polars as pl
+
+    def distinct_expr(c: str) -> pl.Expr:
+        return pl.col(c).n_unique() if exact else pl.col(c).approx_n_unique()
+
+    exprs = (
+        [pl.col(c).null_count().alias(f"{c}\x00nulls") for c in columns]
+        + [distinct_expr(c).alias(f"{c}\x00distinct") for c in columns if c not in candidates]
+        + [pl.col(c).str.len_chars().min().alias(f"{c}\x00min") for c in columns]
+        + [pl.col(c).str.len_chars().max().alias(f"{c}\x00max") for c in columns]
+        + [pl.col(c).hash().n_unique().alias(f"{c}\x00hashed") for c in candidates]
+    )
+    for c, g in guesses.items():
+        if g == "integer":  # Polars' own parser first: far cheaper than a regex on every row
+            native = pl.col(c).str.to_integer(strict=False).is_not_null().sum()
+            exprs.append(native.alias(f"{c}\x00native"))
+        elif g is not None:
+            exprs.append(pl.col(c).str.contains(_PATTERN_OF[g]).sum().alias(f"{c}\x00fits"))
+        if g == "decimal":  # digits and scale, right when every value is bare (checked later)
+            digits, scale = _decimal_parts(pl.col(c))
+            exprs.append(_padded(pl.col(c)).any().alias(f"{c}\x00padded"))
+            exprs.append(digits.alias(f"{c}\x00digits"))
+            exprs.append(scale.alias(f"{c}\x00scale"))
+    return exprs
+
+
+def _distinct_counts(
+    frame: pl.DataFrame,
+    stats: dict[str, Any],
+    nulls: dict[str, int],
+    candidates: list[str],
+    exact: bool,
+) -> dict[str, int]:
+    """Distinct values per column: exact up to ``_EXACT_DISTINCT`` rows, then estimates, but
+    exact for key candidates and near keys."""
+    distinct = {
+        c: int(stats[f"{c}\x00distinct"]) - (1 if nulls[c] and exact else 0)
+        for c in frame.columns
+        if c not in candidates
+    }
+    for c in distinct:
+        if not exact and nulls[c] == 0 and distinct[c] >= 0.97 * frame.height:
+            distinct[c] = int(frame.get_column(c).n_unique())  # a near key: count exactly
+    for c in candidates:
+        hashed = int(stats[f"{c}\x00hashed"]) - (1 if nulls[c] else 0)
+        if nulls[c] == 0 and hashed == frame.height:
+            distinct[c] = frame.height  # proven: a hash count never exceeds the true count
+        elif nulls[c] == 0 and hashed >= 0.97 * frame.height:
+            distinct[c] = int(frame.get_column(c).n_unique())  # a near key: count exactly
+        else:
+            distinct[c] = hashed  # exact but for 64-bit hash collisions
+    return distinct
+
+
+#: What ``\s`` matches (Unicode White_Space): a value that starts or ends with one is padded.
+_WHITESPACE = [
+    *"\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000",
+    *(chr(c) for c in range(0x2000, 0x200B)),
+]
+
+
+def _padded(v: pl.Expr) -> pl.Expr:
+    """Whether a value starts or ends with white space (cheaper than a regex on every row)."""
+    return v.str.head(1).is_in(_WHITESPACE) | v.str.tail(1).is_in(_WHITESPACE)
+
+
+def _decimal_parts(v: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The most digits of one value and the largest scale, without a regex, for values the
+    decimal pattern matches with nothing around them: ``[+-]digits[,digits...][.digits]``."""
+    import polars as pl
+
+    length = v.str.len_bytes().cast(pl.Int64)
+    dot = v.str.find(".", literal=True).cast(pl.Int64)
+    scale = (length - dot).max() - 1  # nulls (no point) drop out; null when none has a point
+    digits = (
+        length
+        - v.str.count_matches(",", literal=True).cast(pl.Int64)
+        - dot.is_not_null().cast(pl.Int64)
+        - v.str.head(1).is_in(["+", "-"]).cast(pl.Int64)
+    ).max()
+    return digits, scale
+
+
+def _decimal_type(digits: object, scale: object) -> str:
+    precision = max(_int(digits), _int(scale) + 1)
+    return f"decimal({min(precision, 38)},{_int(scale)})"
+
+
 def _decimal_series(values: pl.Series, pattern: re.Pattern[str]) -> str:
-    fitting = values.filter(values.str.contains(pattern.pattern))
-    scale = _int(fitting.str.extract(r"\.(\d+)\s*$", 1).str.len_chars().max())
-    precision = max(_int(fitting.str.count_matches(r"\d").max()), scale + 1)
-    return f"decimal({min(precision, 38)},{scale})"
+    """``decimal(p,s)`` of the values the decimal pattern matches: ``p`` the most digits of one
+    value, ``s`` the most after the point (the values trimmed first)."""
+    import polars as pl
+
+    v = values.str.strip_chars().filter(values.str.contains(pattern.pattern))
+    digits, scale = _decimal_parts(pl.col(v.name))
+    row = v.to_frame().select(digits.alias("d"), scale.alias("s"))
+    return _decimal_type(row.item(0, "d"), row.item(0, "s"))
 
 
 def _int(value: object) -> int:

@@ -221,8 +221,9 @@ def _read_polars(path: Path, fmt: FileFormat) -> ReadResult | None:
         return None  # Polars renamed repeated headers: read them as written instead
     names = canonical_headers(header)
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    blank = pl.all_horizontal(pl.all().is_null())
-    frame = frame.filter(~blank)
+    blank = frame.select(pl.all_horizontal(pl.all().is_null())).to_series()
+    if blank.any():  # filtering copies every column: only when there is a blank line
+        frame = frame.filter(~blank)
     if (
         frame.width > 1
         and frame.get_column(frame.columns[-1]).null_count()

@@ -63,20 +63,16 @@ def sample_order(
 
     key = next((c.name for c in catalog.columns if c.unique), None)
     token = pl.col(key) if key else pl.int_range(pl.len()).cast(pl.Utf8)
-    date = next((c.name for c in catalog.columns if c.type in ("date", "timestamp")), None)
+    date = next((c for c in catalog.columns if c.type in ("date", "timestamp")), None)
     ranked = frame.select(
         pl.int_range(pl.len()).alias("_row"),
         token.hash(seed=seed % (2**63)).alias("_h"),
-        (_month_expr(date) if date else pl.lit("")).alias("_stratum"),
+        (_month_expr(date.name, _iso_first(date.shapes)) if date else pl.lit("")).alias("_stratum"),
     )
-    strategy = f"date:{date}" if date else (f"key:{key}" if key else "rows")
+    strategy = f"date:{date.name}" if date else (f"key:{key}" if key else "rows")
     if limit is not None:
         # Only the first `limit` rows of each stratum can be taken: keep those, then interleave.
-        ranked = (
-            ranked.group_by("_stratum")
-            .agg(pl.col("_row").bottom_k_by("_h", limit), pl.col("_h").bottom_k(limit))
-            .explode(["_row", "_h"])
-        )
+        ranked = _first_per_stratum(ranked, limit)
     ordered = ranked.with_columns(
         pl.col("_h").rank("ordinal").over("_stratum").alias("_turn")
     ).sort(["_turn", "_stratum", "_h"])
@@ -84,10 +80,63 @@ def sample_order(
     return (rows if limit is None else rows.head(limit)).to_list(), strategy
 
 
-def _month_expr(column: str) -> pl.Expr:
-    """``YYYY-MM`` of ISO and US (``MM/DD/YYYY``) dates; the value itself otherwise."""
+def _bottom_k(ranked: pl.DataFrame, limit: int) -> pl.DataFrame:
     import polars as pl
 
+    # One struct, so each row keeps its own hash (two separate bottom_k lists need not come
+    # out in the same order).
+    return (
+        ranked.group_by("_stratum")
+        .agg(pl.struct("_row", "_h").bottom_k_by("_h", limit).alias("_pick"))
+        .explode("_pick")
+        .unnest("_pick")
+    )
+
+
+def _first_per_stratum(ranked: pl.DataFrame, limit: int) -> pl.DataFrame:
+    """Each stratum's ``limit`` rows of smallest hash (all its rows when it has fewer).
+
+    Exactly what a ``bottom_k`` per group gives, but on a large table the groups are formed
+    from the rows below a hash threshold that leaves about 4 x ``limit`` rows per stratum
+    (hashes are uniform): a stratum with at least ``limit`` rows below it, or with all its rows
+    below it, has its answer there; any other stratum (a small one) is taken from all its rows.
+    """
+    import polars as pl
+
+    if ranked.height <= 50 * limit:
+        return _bottom_k(ranked, limit)
+    sizes = ranked.group_by("_stratum").len("_n")
+    share = 4 * limit * sizes.height / ranked.height
+    if share >= 0.5:
+        return _bottom_k(ranked, limit)
+    below = ranked.filter(pl.col("_h") < pl.lit(int(share * 2**64), dtype=pl.UInt64))
+    found = sizes.join(below.group_by("_stratum").len("_k"), on="_stratum", how="left")
+    done = found.filter((pl.col("_k") >= limit) | (pl.col("_k") == pl.col("_n")))
+    rest = found.filter(~pl.col("_stratum").is_in(done.get_column("_stratum").implode()))
+    parts = [_bottom_k(below.join(done.select("_stratum"), on="_stratum"), limit)]
+    if rest.height:
+        parts.append(_bottom_k(ranked.join(rest.select("_stratum"), on="_stratum"), limit))
+    return pl.concat(parts)
+
+
+def _iso_first(shapes: list[tuple[str, int]]) -> bool:
+    """Whether the column's most common shape is an ISO date (``9{4}-9{2}-9{2}...``)."""
+    return bool(shapes) and shapes[0][0].startswith("9{4}-9{2}")
+
+
+def _month_expr(column: str, iso: bool) -> pl.Expr:
+    """``YYYY-MM`` of the column's dates: ISO (``iso``, cut from the text: no regex over every
+    row) or US (``MM/DD/YYYY``); any other value is its own stratum."""
+    import polars as pl
+
+    if iso:
+        v = pl.col(column)
+        return (
+            pl.when(v.str.slice(4, 1) == "-")
+            .then(v.str.slice(0, 7))
+            .otherwise(v.str.strip_chars())
+            .fill_null("")
+        )
     v = pl.col(column).str.strip_chars()
     us = (
         v.str.extract(r"^(\d{1,2})/\d{1,2}/(\d{4})", 2)
