@@ -74,6 +74,7 @@ def _ingest(ctx: StageContext, run_id: str, contract: RunContract) -> StageResul
             manifest=ctx.manifest,
             key=ctx.pii_key,
             env=ctx.env,
+            base=ctx.base,
             progress=ctx.report,
         )
     else:

@@ -132,13 +132,16 @@ def ingest_sql(
     manifest: PolicyManifest,
     key: bytes,
     env: Mapping[str, str],
+    base: Path | None = None,
     seed: int | None = None,
     progress: ProgressFn = no_progress,
 ) -> IngestOutcome:
     """Catalog (and Sample Pack) of every table of a read-only SQL source.
 
     The location is a database URL without a password, or ``env:VARNAME`` naming the variable
-    that holds the full URL; what the catalog records is the URL with its password hidden.
+    that holds the full URL; what the catalog records is the URL with its password hidden. A
+    relative SQLite or DuckDB file path starts from ``base`` (the contract's folder), like a
+    relative file source.
     """
     from specialists.ingest.sql import ReadOnlySource
 
@@ -149,6 +152,8 @@ def ingest_sql(
         if not env.get(name):
             raise ContractError(f"the environment variable {name} is not set", field="lhs.location")
         location = env[name]
+    if base is not None:
+        location = _from_base(location, base)
     catalogs: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     rows = 0
@@ -186,6 +191,29 @@ def ingest_sql(
                 )
                 samples.append(pack.model_dump(mode="json"))
     return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def _from_base(location: str, base: Path) -> str:
+    """``location`` with a relative SQLite/DuckDB database file resolved against ``base``.
+
+    >>> _from_base("sqlite:///data/gl.db", Path("/srv/run"))
+    'sqlite:////srv/run/data/gl.db'
+    >>> _from_base("duckdb:///:memory:", Path("/srv")), _from_base("sqlite:////abs.db", Path("/x"))
+    ('duckdb:///:memory:', 'sqlite:////abs.db')
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(location)
+    except ArgumentError:
+        return location  # ReadOnlySource says what is wrong with it
+    database = url.database
+    if not url.drivername.startswith(("sqlite", "duckdb")) or not database:
+        return location
+    if database == ":memory:" or Path(database).is_absolute():
+        return location
+    return url.set(database=str(base / database)).render_as_string(hide_password=False)
 
 
 def _rows_read(progress: ProgressFn, table: SourceTable) -> Callable[[int], None]:

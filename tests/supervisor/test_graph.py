@@ -265,3 +265,26 @@ def test_transient_failures_are_retried_then_escalated_to_a_person(db: Database)
     done = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
     assert done["status"] == "failed" and get_run(db, run_id).status == "failed"
     assert done["error"]["code"] == "TRANSIENT_ERROR"
+
+
+def test_a_relative_sqlite_source_starts_from_the_contract_folder(
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    (tmp_path / "data").mkdir()
+    with sqlite3.connect(tmp_path / "data" / "gl.db") as conn:
+        conn.execute("CREATE TABLE gl (id INTEGER PRIMARY KEY, account TEXT)")
+        conn.executemany("INSERT INTO gl VALUES (?, ?)", [(i, "6100") for i in range(7)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the working directory holds no data/gl.db
+    run_id = _run(
+        db,
+        lhs={"source": {"type": "sql"}, "location": "sqlite:///data/gl.db"},
+        human_confirm_required=False,
+    )
+    ctx = GraphContext(db=db, manifest=current_manifest(), pii_key=b"k" * 32, base=tmp_path)
+    state = start_run(ctx, run_id)
+    assert state["status"] == "completed" and state["ingest"]["outputs"]["rows"] == 7
+    assert not (elsewhere / "data").exists()  # nothing was created beside the working directory
