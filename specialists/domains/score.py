@@ -32,6 +32,7 @@ ScoreWeights(alpha=0.818182, beta=0.0, gamma=0.0, epsilon=0.181818)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -87,8 +88,13 @@ def band(score: float, tau_high: float, tau_low: float) -> Band:
     return "borderline" if score >= tau_low else "low"
 
 
+@functools.lru_cache(maxsize=8192)
+def _keys(phrases: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(alias_key(p) for p in phrases)
+
+
 def _alias_match(evidence: ColumnEvidence, domain: Domain) -> bool:
-    keys = {alias_key(a) for a in domain.aliases}
+    keys = _keys(domain.aliases)
     return (
         alias_key(" ".join(evidence.words)) in keys or alias_key(" ".join(evidence.tokens)) in keys
     )
@@ -105,8 +111,8 @@ def _unit_compat(evidence: ColumnEvidence, domain: Domain) -> float:
 
 
 def _negated(evidence: ColumnEvidence, domain: Domain) -> bool:
-    negatives = {alias_key(n) for n in domain.negatives}
-    words = {alias_key(w) for w in (*evidence.words, *evidence.tokens)}
+    negatives = _keys(domain.negatives)
+    words = _keys((*evidence.words, *evidence.tokens))
     return bool(negatives & words)
 
 
