@@ -26,17 +26,30 @@ the same JSON.
 from __future__ import annotations
 
 import functools
-import math
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from core.contract import Mode
 from specialists.domains.catalog import alias_key
+from specialists.domains.sketch import (
+    CURRENCIES,
+    MAX_VALUE,
+    MAX_VALUES,
+    MONEY_PREFIX,
+    SYMBOLS,
+    CharProfile,
+    EvidenceModel,
+    LengthProfile,
+    NumericRange,
+    ValueSketch,
+    first_values,
+    present_values,
+    share,
+    value_sketch,
+)
 
 if TYPE_CHECKING:
     from specialists.domains.catalog import DomainCatalog
@@ -63,8 +76,6 @@ __all__ = [
 ]
 
 MAX_HEADER = 200  # characters of a header that count
-MAX_VALUE = 200  # characters of a value that are matched or profiled
-MAX_VALUES = 1000  # values of a sample that count
 
 #: Abbreviations people write in headers, each to the words it stands for. Only the unambiguous
 #: ones: ``st`` (street or state), ``cc`` (card or cost center), ``dr``/``cr`` (doctor, debit,
@@ -103,14 +114,6 @@ UnitKind = Literal[
     "minor_currency",
 ]
 UnitSource = Literal["header", "values"]
-
-
-class _Evidence(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    def to_json(self) -> str:
-        """The model as JSON, fields in declaration order (deterministic)."""
-        return self.model_dump_json()
 
 
 # --- header tokens ---------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def header_tokens(name: str) -> tuple[str, ...]:
 # --- unit cues -------------------------------------------------------------------------------
 
 
-class UnitCue(_Evidence):
+class UnitCue(EvidenceModel):
     """One unit a column is measured in, and where it was seen."""
 
     #: In the catalog's unit vocabulary (``kg``, ``sq ft``, ``°C``, ``%``); currencies by their
@@ -199,7 +202,7 @@ class UnitCue(_Evidence):
     share: float | None = None
 
 
-class UnitCues(_Evidence):
+class UnitCues(EvidenceModel):
     """The units a header names and the values carry."""
 
     cues: tuple[UnitCue, ...] = ()
@@ -218,13 +221,6 @@ class UnitCues(_Evidence):
         """The distinct kinds of unit, header cues first."""
         return tuple(dict.fromkeys(c.kind for c in self.cues))
 
-
-#: ISO 4217 codes common in exports; a header word or a value prefix/suffix naming one.
-_CURRENCIES = frozenset(
-    "USD EUR GBP JPY CHF CAD MXN AUD NZD SEK NOK DKK PLN CZK HUF BRL ARS CLP INR CNY "
-    "HKD SGD KRW ZAR ILS AED SAR THB".split()
-)
-_SYMBOLS: Mapping[str, str] = {"$": "$", "€": "EUR", "£": "GBP", "¥": "¥"}
 
 # Header words naming a unit, in alias_key form: word -> (unit, kind, needs a context word).
 # A one- or two-letter word (``c``, ``m``, ``in``, ``ac``) is a unit only beside a word of its
@@ -271,7 +267,7 @@ _HEADER_UNITS: Mapping[str, tuple[str, UnitKind, bool]] = {
     **{w: ("%", "percent", False) for w in ("%", "pct", "percent", "percentage")},
     **{w: ("bp", "percent", False) for w in ("bp", "bps")},
     **{w: ("cents", "minor_currency", False) for w in ("cents", "centimes", "centavos")},
-    **{c.lower(): (c, "currency", False) for c in _CURRENCIES},
+    **{c.lower(): (c, "currency", False) for c in CURRENCIES},
 }
 _CONTEXT: Mapping[UnitKind, frozenset[str]] = {
     "mass": frozenset("weight wt mass gewicht poids peso masa masse".split()),
@@ -313,9 +309,8 @@ _VALUE_UNITS: Mapping[str, tuple[str, UnitKind]] = {
     **{u: ("bp", "percent") for u in ("bp", "bps")},
     "ea": ("ea", "count"),
     **{u: ("pcs", "count") for u in ("pcs", "pc")},
-    **{c: (c, "currency") for c in _CURRENCIES},
+    **{c: (c, "currency") for c in CURRENCIES},
 }
-_PREFIX = re.compile(r"([$€£¥]|[A-Z]{3}(?= ))\s?")
 _NUMBER_THEN_SUFFIX = re.compile(r"[-+(]?\d(?:[\d.,' ]*\d)?\)?-?\s?(.{0,8})")
 
 
@@ -327,7 +322,7 @@ def _header_cues(name: str) -> tuple[list[UnitCue], int | None]:
     for mark, unit in (("°c", "°C"), ("°f", "°F")):
         if mark in folded:
             units[unit] = "temperature"
-    for symbol, unit in _SYMBOLS.items():
+    for symbol, unit in SYMBOLS.items():
         if symbol in folded:
             units[unit] = "currency"
     for i, word in enumerate(words):
@@ -353,13 +348,13 @@ def _value_unit(value: str) -> tuple[str, UnitKind] | None:
     if len(value) > MAX_VALUE:
         return None
     text = value.strip()
-    prefix = _PREFIX.match(text)
+    prefix = MONEY_PREFIX.match(text)
     before: tuple[str, UnitKind] | None = None
     if prefix is not None:
         mark = prefix[1]
-        if mark in _SYMBOLS:
-            before = (_SYMBOLS[mark], "currency")
-        elif mark in _CURRENCIES:
+        if mark in SYMBOLS:
+            before = (SYMBOLS[mark], "currency")
+        elif mark in CURRENCIES:
             before = (mark, "currency")
         else:
             return None
@@ -389,13 +384,13 @@ def unit_cues(name: str, values: Sequence[str | None] | None) -> UnitCues:
     cues, scale = _header_cues(name)
     if values is None:
         return UnitCues(cues=tuple(cues), scale=scale)
-    present = _present(_sample(values))
+    present = present_values(first_values(values))
     found = Counter(u for u in map(_value_unit, present) if u is not None)
     ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     for (unit, kind), n in ranked:
-        cues.append(UnitCue(unit=unit, kind=kind, source="values", share=_share(n, len(present))))
+        cues.append(UnitCue(unit=unit, kind=kind, source="values", share=share(n, len(present))))
     carrying = sum(found.values())
-    return UnitCues(cues=tuple(cues), value_share=_share(carrying, len(present)), scale=scale)
+    return UnitCues(cues=tuple(cues), value_share=share(carrying, len(present)), scale=scale)
 
 
 # --- regex hits ------------------------------------------------------------------------------
@@ -421,7 +416,7 @@ def regex_hits(
         >>> regex_hits({"d.zip": r"^\\d{5}$"}, [None, ""])
         {}
     """
-    present = _present(_sample(values))
+    present = present_values(first_values(values))
     if not present:
         return {}
     hits: dict[str, float] = {}
@@ -430,168 +425,14 @@ def regex_hits(
             continue
         regex = _compiled(pattern)
         n = sum(1 for v in present if len(v) <= MAX_VALUE and regex.fullmatch(v.strip()))
-        hits[domain_id] = _share(n, len(present))
+        hits[domain_id] = share(n, len(present))
     return hits
-
-
-# --- value sketch ----------------------------------------------------------------------------
-
-
-class LengthProfile(_Evidence):
-    """Lengths of the non-null values, in characters (quantiles by nearest rank)."""
-
-    min: int
-    max: int
-    mean: float
-    p25: int
-    p50: int
-    p75: int
-
-
-class CharProfile(_Evidence):
-    """Shares of the characters of the non-null values (their first ``MAX_VALUE`` characters)."""
-
-    digit: float
-    letter: float
-    space: float
-    #: Unicode punctuation and symbols (``-``, ``.``, ``$``, ``+``).
-    punct: float
-    #: Anything else: control characters, combining marks, unassigned code points.
-    other: float
-
-
-class NumericRange(_Evidence):
-    """The range of the values that read as numbers (thousands separators, currency removed)."""
-
-    min: float
-    max: float
-    #: The share of non-null values that read as numbers.
-    share: float
-
-
-class ValueSketch(_Evidence):
-    """A small, PII-free profile of a column's sample (data_mode only)."""
-
-    #: Values profiled: the sample's first ``MAX_VALUES``.
-    count: int
-    null_share: float
-    #: Distinct non-null values (by their first ``MAX_VALUE`` characters) per non-null value.
-    distinct_ratio: float
-    length: LengthProfile | None = None
-    chars: CharProfile | None = None
-    numeric: NumericRange | None = None
-
-
-_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# 1,250 groups thousands (one group is enough for a comma, as US exports write it); a dot needs
-# two groups (1.234.567), since 1.234 is more often a decimal (an exchange rate) than a thousand.
-_GROUPED = {
-    ",": re.compile(r"[1-9]\d{0,2}(?:,\d{3})+"),
-    ".": re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){2,}"),
-}
-
-
-def _number(value: str) -> float | None:
-    """``value`` as a number: ``$1,200.00``, ``(250.00)``, ``1.234,56``, ``250.00-``, ``EUR 5``."""
-    if len(value) > MAX_VALUE:
-        return None
-    text = value.strip()
-    prefix = _PREFIX.match(text)
-    if prefix is not None:
-        if prefix[1] not in _SYMBOLS and prefix[1] not in _CURRENCIES:
-            return None
-        text = text[prefix.end() :]
-    if text[-3:].lstrip() in _CURRENCIES:
-        text = text[:-3].rstrip()
-    negative = text.startswith(("-", "(")) or text.endswith("-")
-    text = text.strip("-+()").lstrip("$€£¥ ").replace("'", "").replace(" ", "")
-    comma, dot = text.rfind(","), text.rfind(".")
-    if comma >= 0 and dot >= 0:  # the later one is the decimal separator
-        thousands, decimal = (",", ".") if dot > comma else (".", ",")
-        text = text.replace(thousands, "").replace(decimal, ".")
-    elif comma >= 0 or dot >= 0:
-        mark = "," if comma >= 0 else "."
-        text = text.replace(mark, "") if _GROUPED[mark].fullmatch(text) else text.replace(",", ".")
-    if _PLAIN_NUMBER.fullmatch(text) is None:
-        return None
-    number = float(text)
-    return -number if negative else number
-
-
-def _char_profile(present: list[str]) -> CharProfile | None:
-    counts = {"digit": 0, "letter": 0, "space": 0, "punct": 0, "other": 0}
-    for value in present:
-        for c in value[:MAX_VALUE]:
-            if c.isdigit():
-                counts["digit"] += 1
-            elif c.isalpha():
-                counts["letter"] += 1
-            elif c.isspace():
-                counts["space"] += 1
-            elif unicodedata.category(c)[0] in "PS":
-                counts["punct"] += 1
-            else:
-                counts["other"] += 1
-    total = sum(counts.values())
-    if total == 0:
-        return None
-    return CharProfile(**{k: _share(n, total) for k, n in counts.items()})
-
-
-def _length_profile(present: list[str]) -> LengthProfile | None:
-    lengths = sorted(len(v) for v in present)
-    if not lengths:
-        return None
-
-    def rank(q: float) -> int:
-        return lengths[max(0, math.ceil(q * len(lengths)) - 1)]
-
-    return LengthProfile(
-        min=lengths[0],
-        max=lengths[-1],
-        mean=round(sum(lengths) / len(lengths), 6),
-        p25=rank(0.25),
-        p50=rank(0.5),
-        p75=rank(0.75),
-    )
-
-
-def value_sketch(values: Sequence[str | None], mode: Mode) -> ValueSketch | None:
-    """The sketch of a column's sample in ``data_mode``; None, reading nothing, in metadata_only.
-
-    Example:
-        >>> sketch = value_sketch(["$1,200.00", "(35.50)", "n/a", None], "data_mode")
-        >>> sketch.null_share, sketch.numeric.min, sketch.numeric.max, sketch.length.max
-        (0.25, -35.5, 1200.0, 9)
-        >>> value_sketch(["x"], "metadata_only") is None
-        True
-    """
-    if mode != "data_mode":
-        return None
-    sample = _sample(values)
-    present = _present(sample)
-    numbers = [n for n in map(_number, present) if n is not None]
-    distinct = len({v[:MAX_VALUE] for v in present})
-    return ValueSketch(
-        count=len(sample),
-        null_share=_share(len(sample) - len(present), len(sample)),
-        distinct_ratio=_share(distinct, len(present)),
-        length=_length_profile(present),
-        chars=_char_profile(present),
-        numeric=NumericRange(
-            min=round(min(numbers), 6),
-            max=round(max(numbers), 6),
-            share=_share(len(numbers), len(present)),
-        )
-        if numbers
-        else None,
-    )
 
 
 # --- the bundle ------------------------------------------------------------------------------
 
 
-class ColumnEvidence(_Evidence):
+class ColumnEvidence(EvidenceModel):
     """All the evidence one column gives about its domain, as persisted with an assignment."""
 
     #: The header, to its first ``MAX_HEADER`` characters.
@@ -624,7 +465,7 @@ def column_evidence(
         True
     """
     data = mode == "data_mode"
-    sample = _sample(values or ()) if data else None
+    sample = first_values(values or ()) if data else None
     patterns = {d.id: d.regex for d in catalog.domains if d.regex is not None}
     return ColumnEvidence(
         name=name[:MAX_HEADER],
@@ -636,24 +477,3 @@ def column_evidence(
         regex_hits=regex_hits(patterns, sample) if sample is not None else None,
         sketch=value_sketch(sample, mode) if sample is not None else None,
     )
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _sample(values: Sequence[str | None]) -> list[str | None]:
-    return list(values[:MAX_VALUES])
-
-
-def _present(values: list[str | None]) -> list[str]:
-    """The non-null values: None and blank cells (``""``, ``"  "``) are nulls."""
-    return [v for v in values if v is not None and not _is_blank(v)]
-
-
-def _is_blank(value: str) -> bool:
-    # A value past MAX_VALUE characters is never blank: it is not stripped, so it stays cheap.
-    return len(value) <= MAX_VALUE and not value.strip()
-
-
-def _share(n: int, total: int) -> float:
-    return round(n / total, 6) if total else 0.0
