@@ -24,7 +24,6 @@ pgvector) so a batch of columns is ranked without a query per column; its rankin
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -35,7 +34,7 @@ from core.contract import Mode
 from specialists.domains.catalog import DomainCatalog
 from specialists.domains.evidence import column_evidence
 from specialists.domains.score import Band, Candidate, ScoreWeights, score_candidates
-from specialists.domains.vectors import domain_name_texts, name_vector, value_vector
+from specialists.domains.vectors import centroids_of, name_vector, value_vector
 
 __all__ = ["Assignment", "Centroids", "Decision", "assign_columns"]
 
@@ -48,12 +47,6 @@ def _sparse(vector: Sequence[float]) -> _Sparse:
     return {i: v for i, v in enumerate(vector) if v}
 
 
-def _mean(vectors: Sequence[Sequence[float]]) -> list[float]:
-    summed = [sum(column) for column in zip(*vectors, strict=True)]
-    norm = math.sqrt(sum(v * v for v in summed))
-    return [v / norm for v in summed] if norm else summed
-
-
 @dataclass(frozen=True)
 class Centroids:
     """A catalog's centroids, as sparse vectors per domain id."""
@@ -64,14 +57,10 @@ class Centroids:
     @classmethod
     def of(cls, catalog: DomainCatalog) -> Centroids:
         """The centroids of ``catalog`` (the vectors ``store_centroids`` stores)."""
-        name, value = {}, {}
-        for domain in catalog.domains:
-            vectors = [v for v in (name_vector(t) for t in domain_name_texts(domain)) if any(v)]
-            if vectors:
-                name[domain.id] = _sparse(_mean(vectors))
-            if domain.examples:
-                value[domain.id] = _sparse(value_vector(list(domain.examples)))
-        return cls(name=name, value=value)
+        tables: dict[str, dict[str, _Sparse]] = {"name": {}, "value": {}}
+        for domain_id, kind, _members, centroid in centroids_of(catalog):
+            tables[kind][domain_id] = _sparse(centroid)
+        return cls(name=tables["name"], value=tables["value"])
 
     @staticmethod
     def _rank(table: dict[str, _Sparse], vector: Sequence[float], k: int) -> dict[str, float]:

@@ -27,7 +27,7 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from core.shapes import shape
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIM",
     "EMBEDDER",
+    "centroids_of",
     "cosine",
     "domain_name_texts",
     "name_vector",
@@ -126,6 +127,17 @@ def domain_name_texts(domain: Domain) -> list[str]:
     return [domain.id.split(".", 1)[1].replace("_", " "), *domain.aliases]
 
 
+def centroids_of(catalog: DomainCatalog) -> Iterator[tuple[str, str, int, list[float]]]:
+    """Per domain, ``(domain_id, kind, members, centroid)``: its name centroid (when a name has
+    word characters) and its value centroid (when it has examples)."""
+    for domain in catalog.domains:
+        names = [v for v in (name_vector(t) for t in domain_name_texts(domain)) if any(v)]
+        if names:
+            yield domain.id, "name", len(names), _mean(names)
+        if domain.examples:
+            yield domain.id, "value", len(domain.examples), value_vector(list(domain.examples))
+
+
 def _literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(f"{v:.6f}" for v in vector) + "]"
 
@@ -141,16 +153,7 @@ def store_centroids(conn: Connection, catalog: DomainCatalog, catalog_hash: str)
     ).scalar_one()
     if present:
         return 0
-    rows = []
-    for domain in catalog.domains:
-        names = [name_vector(t) for t in domain_name_texts(domain)]
-        names = [v for v in names if any(v)]
-        if names:
-            rows.append((domain.id, "name", len(names), _mean(names)))
-        if domain.examples:
-            rows.append(
-                (domain.id, "value", len(domain.examples), value_vector(list(domain.examples)))
-            )
+    rows = list(centroids_of(catalog))
     conn.execute(
         text(
             "INSERT INTO domain_centroids (catalog_hash, domain_id, kind, embedder, members,"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from specialists.domains.assign import Centroids
 from specialists.domains.catalog import DomainCatalog, load_catalog
 from specialists.domains.evidence import column_evidence
 from specialists.domains.score import ScoreWeights, band, score_candidates
-from specialists.domains.vectors import cosine, domain_name_texts, name_vector, value_vector
+from specialists.domains.vectors import cosine, value_vector
 
 TAU_HIGH, TAU_LOW = 0.82, 0.55
 
@@ -18,15 +19,8 @@ def catalog() -> DomainCatalog:
 
 
 def _sims(catalog: DomainCatalog, header: str, k: int = 5) -> dict[str, float]:
-    """Name similarities to each domain's centroid, top k (what ``nearest`` returns)."""
-    v = name_vector(header)
-    sims = {}
-    for d in catalog.domains:
-        vectors = [name_vector(t) for t in domain_name_texts(d)]
-        centroid = [sum(col) for col in zip(*vectors, strict=True)]
-        norm = sum(x * x for x in centroid) ** 0.5
-        sims[d.id] = cosine(v, [x / norm for x in centroid]) if norm else 0.0
-    return dict(sorted(sims.items(), key=lambda kv: -kv[1])[:k])
+    """Name similarities to the k nearest centroids (what ``nearest`` returns)."""
+    return Centroids.of(catalog).nearest_names(header, k)
 
 
 def _best(catalog: DomainCatalog, header: str, values: list[str] | None = None) -> list:
