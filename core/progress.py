@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 __all__ = ["ProgressFn", "Unit", "no_progress"]
 
-Unit = Literal["rows", "bytes", "tables", "steps"]
+Unit = Literal["rows", "bytes", "tables", "steps", "columns", "cases"]
 
 
 class ProgressFn(Protocol):

@@ -18,6 +18,10 @@ a person to confirm every gate. The decisions a person may give at a held gate a
 The ingest gate holds when the source has no rows (nothing to migrate), when rows were ragged
 (padded on reading: a person confirms the reading), or when the stage ran past its wall-time
 budget (``budget_caps.<stage>.wall_time_s``).
+
+The domains gate holds when more than the profile's ``domaining.borderline_share_max`` of the
+source columns are borderline (each of those waits for a person or a model), and on the
+wall-time budget like every stage.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from core.contract import RunContract
+from core.contract import RunContract, StageName
 from core.profiles import ThresholdProfile
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "Failure",
     "GateOutcome",
     "decide",
+    "domains_gate",
     "ingest_gate",
 ]
 
@@ -114,6 +119,48 @@ def ingest_gate(
     if holds:
         return GateOutcome("hold", tuple(holds))
     return GateOutcome("accept", (f"{rows} rows read",))
+
+
+def _over_budget(stage: StageName, seconds: float, contract: RunContract) -> list[str]:
+    budget = contract.budget_caps.get(stage)
+    if budget is not None and seconds > budget.wall_time_s:
+        return [f"{stage} took {seconds:.0f} s, over its {budget.wall_time_s} s budget"]
+    return []
+
+
+def domains_gate(
+    metrics: Mapping[str, Any], contract: RunContract, profile: ThresholdProfile
+) -> GateOutcome:
+    """The domains gate's rules (see the module docstring).
+
+    Example:
+        >>> from core.contract import parse_contract
+        >>> from core.profiles import bundled_profiles
+        >>> c, p = parse_contract(_EXAMPLE), bundled_profiles()[0]
+        >>> m = {"columns": 10, "high": 8, "borderline": 1, "low": 1, "seconds": 0.1}
+        >>> domains_gate(m, c, p).reasons
+        ('8 of 10 columns assigned, 1 borderline, 1 unknown',)
+        >>> domains_gate(m | {"high": 5, "borderline": 4}, c, p).decision
+        'hold'
+    """
+    from specialists.domains.run import DEFAULT_BORDERLINE_SHARE_MAX
+
+    columns = int(metrics.get("columns", 0))
+    high, borderline = int(metrics.get("high", 0)), int(metrics.get("borderline", 0))
+    low = int(metrics.get("low", 0))
+    limit = profile.domaining.borderline_share_max
+    limit = DEFAULT_BORDERLINE_SHARE_MAX if limit is None else limit
+    summary = f"{high} of {columns} columns assigned, {borderline} borderline, {low} unknown"
+    holds = []
+    if columns and borderline / columns > limit:
+        holds.append(
+            f"{borderline} of {columns} columns are borderline, over the profile's "
+            f"{limit:.0%}: a person confirms their domains"
+        )
+    holds += _over_budget("domains", float(metrics.get("seconds", 0.0)), contract)
+    if holds:
+        return GateOutcome("hold", (summary, *holds))
+    return GateOutcome("accept", (summary,))
 
 
 def decide(

@@ -287,6 +287,8 @@ def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState
     if record.get("failure") and record["failure"]["transient"]:
         time.sleep(min(0.5 * 2**attempt, 5.0))  # back off before a retry
     contract = _contract(ctx, run_id)
+    earlier = [s.name for s in _stages(contract)]
+    earlier = earlier[: earlier.index(spec.name)]
     step_ctx = StageContext(
         db=ctx.db,
         manifest=ctx.manifest,
@@ -294,6 +296,8 @@ def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState
         base=ctx.base,
         env=ctx.env,
         report=ProgressReporter(ctx.db, run_id),
+        profile=_profile(ctx, contract),
+        inputs={name: _record(state, name).get("outputs") or {} for name in earlier},
     )
     try:
         result = spec.step(step_ctx, run_id, contract)
@@ -409,12 +413,12 @@ def _build(ctx: GraphContext, saver: PostgresSaver, contract: RunContract) -> An
     graph.add_node("supervisor", lambda s: _supervisor_node(ctx, s))
     graph.add_node("finish", lambda s: _finish_node(ctx, s))
     graph.add_edge(START, "supervisor")
-    previous = "supervisor"
     stages = _stages(contract)
     for i, spec in enumerate(stages):
         graph.add_node(spec.name, lambda s, spec=spec: _stage_node(ctx, spec, s))
         graph.add_node(f"gate_{spec.name}", lambda s, spec=spec: _gate_node(ctx, spec, s))
-        graph.add_edge(previous, spec.name)
+        if i == 0:  # a later stage is reached only through the conditional edges of its gate
+            graph.add_edge("supervisor", spec.name)
         graph.add_edge(spec.name, f"gate_{spec.name}")
         following = stages[i + 1].name if i + 1 < len(stages) else "finish"
         graph.add_conditional_edges(
@@ -422,7 +426,6 @@ def _build(ctx: GraphContext, saver: PostgresSaver, contract: RunContract) -> An
             lambda s: s["route"],
             {"next": following, "again": spec.name, "end": END},
         )
-        previous = f"gate_{spec.name}"
     if not stages:
         graph.add_edge("supervisor", "finish")
     graph.add_edge("finish", END)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from artifacts.store import PostgresArtifactStore
 from core.canonical import canonical_json
 from core.errors import IntegrityError
-from core.profiles import ThresholdProfile, bundled_profiles, profile_hash
+from core.profiles import ThresholdProfile, bundled_profiles, profile_body, profile_hash
 from policy.manifest import PolicyManifest, bundled_manifests
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _store_profile(conn: Connection, profile: ThresholdProfile) -> None:
                 "profile a new profile_id"
             )
         return
-    body = profile.model_dump(mode="python")
+    body = profile_body(profile)
     ref = PostgresArtifactStore(conn).put("threshold_profile", body, run_id=None)
     assert ref.hash == digest
     conn.execute(
@@ -49,7 +49,7 @@ def _store_profile(conn: Connection, profile: ThresholdProfile) -> None:
             "p": profile.profile_id,
             "v": profile.version,
             "h": digest,
-            "b": profile.model_dump_json(),
+            "b": profile.model_dump_json(exclude_none=True),
         },
     )
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from core.contract import Mode, RunContract, StageName
 from core.profiles import ThresholdProfile
 from ledger.events import Stage
-from supervisor.gates import GateOutcome, ingest_gate
+from supervisor.gates import GateOutcome, domains_gate, ingest_gate
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -40,6 +40,9 @@ class StageContext:
     base: Path
     env: Mapping[str, str]
     report: ProgressReporter
+    profile: ThresholdProfile
+    #: The outputs of the stages before this one, by stage name (artifact hashes, counts).
+    inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,5 +108,39 @@ def _ingest(ctx: StageContext, run_id: str, contract: RunContract) -> StageResul
     )
 
 
+def _domains(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
+    from specialists.domains.live import live_catalog
+    from specialists.domains.run import assign_domains
+
+    ctx.report("domains", "assigning domains", 0, None, "columns", force=True)
+    with ctx.db.connect() as conn:
+        catalog = live_catalog(conn)
+    outcome, seconds = assign_domains(
+        ctx.db,
+        run_id=run_id,
+        contract=contract,
+        manifest=ctx.manifest,
+        profile=ctx.profile,
+        inputs=ctx.inputs["ingest"],
+        base=ctx.base,
+        catalog=catalog,
+    )
+    ctx.report("domains", "done", outcome.columns, outcome.columns, "columns", force=True)
+    return StageResult(
+        outputs={"assignments": outcome.assignments_hash, "columns": outcome.columns},
+        metrics={
+            "columns": outcome.columns,
+            "high": outcome.high,
+            "borderline": outcome.borderline,
+            "low": outcome.low,
+            "target_columns": outcome.target_columns,
+            "seconds": round(seconds, 3),
+        },
+    )
+
+
 #: The stages, in the order of §5. Later stages are appended by their issues.
-STAGES: tuple[StageSpec, ...] = (StageSpec("ingest", "INGEST", _ingest, ingest_gate),)
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec("ingest", "INGEST", _ingest, ingest_gate),
+    StageSpec("domains", "DOMAINS", _domains, domains_gate),
+)

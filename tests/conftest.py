@@ -135,3 +135,22 @@ def redis_url() -> Iterator[str]:
         if conn.get("conduit:test-lock") == token.encode():
             conn.delete("conduit:test-lock")
         conn.close()
+
+
+#: A profile whose Domains gate never holds for borderline columns: for tests about the graph's
+#: mechanics (ingest, gates, resume), not about domaining.
+LENIENT_PROFILE = "tp_test_lenient"
+
+
+@pytest.fixture(scope="session")
+def lenient_profile(db: Database) -> str:
+    """Store ``LENIENT_PROFILE`` (tp_default_v2 with ``borderline_share_max: 1``) once."""
+    from core.profiles import bundled_profiles
+    from supervisor.reference import _store_profile
+
+    [base] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v2"]
+    domaining = base.domaining.model_copy(update={"borderline_share_max": 1.0})
+    profile = base.model_copy(update={"profile_id": LENIENT_PROFILE, "domaining": domaining})
+    with db.begin() as conn:
+        _store_profile(conn, profile)
+    return LENIENT_PROFILE

@@ -14,7 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from core.canonical import content_hash
 from core.errors import ContractError, NotFoundError
 
-__all__ = ["ThresholdProfile", "bundled_profiles", "load_profile_file", "profile_hash"]
+__all__ = [
+    "DomainWeights",
+    "ThresholdProfile",
+    "bundled_profiles",
+    "load_profile_file",
+    "profile_body",
+    "profile_hash",
+]
 
 _DIR = Path(__file__).parent
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -24,9 +31,31 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class DomainWeights(_Frozen):
+    """The weights of the domain score's terms (§10): name, regex, value shapes, units."""
+
+    alpha: Unit
+    beta: Unit
+    gamma: Unit
+    epsilon: Unit
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> DomainWeights:
+        total = self.alpha + self.beta + self.gamma + self.epsilon
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"domaining.weights must sum to 1, not {total:g}")
+        return self
+
+
 class Domaining(_Frozen):
-    tau_high: Unit
-    tau_low: Unit
+    tau_high: Unit  # calibrated confidence at or above which a domain is assigned
+    tau_low: Unit  # below it a column's domain is unknown
+    # Added in tp_default_v2; a profile without them (tp_default_v1) gets the code's defaults
+    # (``specialists.domains.score.ScoreWeights``, ``DEFAULT_BORDERLINE_SHARE_MAX``). Absent
+    # fields are left out of the profile's body and hash, so v1's hash did not change.
+    weights: DomainWeights | None = None
+    #: The Domains gate holds the run when more than this share of columns is borderline.
+    borderline_share_max: Unit | None = None
 
 
 class Mapping(_Frozen):
@@ -74,7 +103,12 @@ class ThresholdProfile(_Frozen):
 
 def profile_hash(profile: ThresholdProfile) -> str:
     """Content hash of a profile (canonical JSON)."""
-    return content_hash(profile.model_dump(mode="python"))
+    return content_hash(profile_body(profile))
+
+
+def profile_body(profile: ThresholdProfile) -> dict[str, object]:
+    """The stored form of a profile: its fields, with optional fields it does not set left out."""
+    return profile.model_dump(mode="python", exclude_none=True)
 
 
 def load_profile_file(path: Path) -> ThresholdProfile:

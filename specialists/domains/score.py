@@ -100,6 +100,36 @@ def _alias_match(evidence: ColumnEvidence, domain: Domain) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8192)
+def _alias_words(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Each alias as its words, with abbreviations spelled out (as header tokens are)."""
+    from specialists.domains.evidence import header_tokens
+
+    return tuple(sorted({header_tokens(p) for p in phrases if header_tokens(p)}, key=len))
+
+
+def _contains_run(words: tuple[str, ...], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(words[i : i + n] == part for i in range(len(words) - n + 1))
+
+
+def alias_cover(evidence: ColumnEvidence, domain: Domain) -> float:
+    """How much of the header one of the domain's aliases makes up, when the header holds the
+    alias's words in a row (``Mailing City`` holds ``City``: 0.5); 0.0 when none is held.
+
+    A partial alias is weaker evidence than the whole header being one, and a longer alias
+    covering more of the header is stronger: ``name_sim`` takes ``0.6 + 0.3 * cover``.
+    """
+    best = 0.0
+    for words in (evidence.tokens, evidence.words):
+        if not words:
+            continue
+        for alias in _alias_words(domain.aliases):
+            if len(alias) < len(words) and _contains_run(words, alias):
+                best = max(best, len(alias) / len(words))
+    return round(best, 6)
+
+
 def _unit_compat(evidence: ColumnEvidence, domain: Domain) -> float:
     cues = {c.unit for c in evidence.units.cues}
     units = set(domain.units)
@@ -147,12 +177,22 @@ def score_candidates(
     scored = []
     for domain in catalog.domains:
         alias = _alias_match(evidence, domain)
+        cover = 0.0 if alias else alias_cover(evidence, domain)
         name = 1.0 if alias else max(0.0, name_sims.get(domain.id, 0.0))
-        if not alias and domain.id not in name_sims and domain.id not in values:
+        if cover:
+            name = max(name, round(0.6 + 0.3 * cover, 6))
+        unit = _unit_compat(evidence, domain)
+        named_unit = unit == 1.0 and domain.group == "quantity"
+        if named_unit:  # a header naming a unit of measure names a quantity of its dimension
+            name = max(name, 0.6)
+        if (
+            not (alias or cover or named_unit)
+            and domain.id not in name_sims
+            and domain.id not in values
+        ):
             continue  # never retrieved: not a candidate
         regex = hits.get(domain.id, 0.0) if data else None
         value = max(0.0, values.get(domain.id, 0.0)) if data else None
-        unit = _unit_compat(evidence, domain)
         negated = _negated(evidence, domain)
         total = w.alpha * name + w.beta * (regex or 0.0) + w.gamma * (value or 0.0)
         total += w.epsilon * unit

@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from core.db import Database
     from specialists.ingest.sql import SourceTable
 
-__all__ = ["IngestOutcome", "contract_seed", "ingest_files", "ingest_sql", "source_files"]
+__all__ = [
+    "IngestOutcome",
+    "contract_seed",
+    "file_bodies",
+    "ingest_files",
+    "ingest_sql",
+    "source_files",
+]
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".gz")
 #: Used when a data_mode contract names no sample caps (the policy's caps still bound them).
@@ -90,6 +97,31 @@ def ingest_files(
 ) -> IngestOutcome:
     """Catalog (and, in ``data_mode``, Sample Pack) of the contract's files, stored once."""
     seed = contract_seed(contract) if seed is None else seed
+    catalogs, samples, rows = _file_bodies(contract, manifest, key, base, seed)
+    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def file_bodies(
+    contract: RunContract, manifest: PolicyManifest, key: bytes, base: Path
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The Catalog and Sample Pack bodies ``ingest_files`` would store, without storing them
+    (the golden eval scores domaining on them in-process)."""
+    seed = contract_seed(contract)
+    catalogs, samples, _ = _file_bodies(contract, manifest, key, base, seed)
+    return _bodies(catalogs, samples, seed)
+
+
+def _bodies(
+    catalogs: list[dict[str, Any]], samples: list[dict[str, Any]], seed: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    catalog_body = {"version": 1, "tables": catalogs}
+    sample_body = {"version": 1, "seed": seed, "tables": samples} if samples else None
+    return catalog_body, sample_body
+
+
+def _file_bodies(
+    contract: RunContract, manifest: PolicyManifest, key: bytes, base: Path, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     catalogs: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     rows = 0
@@ -121,7 +153,7 @@ def ingest_files(
                 key=key,
             )
             samples.append(pack.model_dump(mode="json"))
-    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+    return catalogs, samples, rows
 
 
 def ingest_sql(
@@ -234,8 +266,7 @@ def _store(
     seed: int,
     rows: int,
 ) -> IngestOutcome:
-    catalog_body = {"version": 1, "tables": catalogs}
-    sample_body = {"version": 1, "seed": seed, "tables": samples} if samples else None
+    catalog_body, sample_body = _bodies(catalogs, samples, seed)
     with db.begin() as conn:
         store = PostgresArtifactStore(conn)
         catalog = store.put("catalog", catalog_body, run_id=run_id)

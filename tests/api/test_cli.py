@@ -300,6 +300,13 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
         "--json",
     )
     assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["status"] == "held" and answer["held"]["stage"] == "domains"  # its turn
+    done = cli(
+        *("runs", "resume", run_id, "--decision", "accept"),
+        *("--actor", "ana", "--role", "analyst", "--base", base, "--json"),
+    )
+    assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["status"] == "completed"
     again = cli(
         "runs",

@@ -42,7 +42,7 @@ def write(tmp_path: Path, doc: object) -> Path:
 
 def test_bundled_default_has_exactly_the_spec_values() -> None:
     [profile] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v1"]
-    dumped = profile.model_dump()
+    dumped = profile.model_dump(exclude_none=True)  # fields added after v1 are absent
     assert {key: dumped[key] for key in SPEC_29} == SPEC_29
     assert set(dumped) == set(SPEC_29) | {"version", "description"}
 
@@ -111,3 +111,19 @@ def test_profiles_are_frozen() -> None:
     profile = load_profile_file(BUNDLED)
     with pytest.raises(ValueError):
         profile.domaining.tau_high = 0.5  # type: ignore[misc]
+
+
+def test_v2_carries_the_domain_weights_and_the_hold_share() -> None:
+    [v2] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v2"]
+    assert v2.domaining.weights is not None and v2.domaining.borderline_share_max == 0.2
+    weights = v2.domaining.weights
+    assert weights.alpha + weights.beta + weights.gamma + weights.epsilon == pytest.approx(1.0)
+    [v1] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v1"]
+    assert v1.domaining.weights is None  # v1 runs get the code's defaults
+
+
+def test_domain_weights_must_sum_to_one(tmp_path: Path) -> None:
+    doc = default_doc()
+    doc["domaining"]["weights"] = {"alpha": 0.5, "beta": 0.5, "gamma": 0.5, "epsilon": 0.0}
+    with pytest.raises(ContractError, match="sum to 1"):
+        load_profile_file(write(tmp_path, doc))

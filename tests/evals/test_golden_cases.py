@@ -190,12 +190,6 @@ def test_case_contract_keeps_an_absolute_lhs(tmp_path: Path, case_copy: Path) ->
     assert contract.lhs.location == str(elsewhere)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: case_contract promises absolute paths 'so the contract runs from any folder', "
-    "but a case loaded from a relative folder (load_case(Path('evals/golden/x'))) gives a "
-    "relative lhs.location and schema_ref: case.folder is not resolved",
-)
 def test_case_contract_paths_are_absolute_for_a_relative_case_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

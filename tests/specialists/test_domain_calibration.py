@@ -95,17 +95,10 @@ def test_tied_scores_get_one_probability() -> None:
     cal = fit_isotonic(scores, labels)
     xs = [x for x, _ in cal.points]
     assert xs == sorted(set(xs))  # no score has two breakpoints (two probabilities)
-    assert len({y for _, y in cal.points}) < len(set(scores))  # the 5 scores pooled, not split
     # a group of ties alone is its share of positives
     assert fit_isotonic([0.5, 0.5, 0.5], [1, 0, 1]).points == ((0.5, 0.666667),)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: fit_isotonic merges violators while a group of tied scores is still being "
-    "accumulated (ties sorted by label, 0s first), so a tie group's transient mean of 0 "
-    "swallows its left neighbour: the fit is not the isotonic optimum",
-)
 def test_tied_scores_are_pooled_before_violators_are_merged() -> None:
     # Ties at 0.5 hold 0, 1, 1 -> 2/3; the 0.3 column (0) and 0.9 column (1) stay apart, since
     # 0 < 2/3 < 1 is already non-decreasing. Squared error 6/9; the fit gives 0.5 for 0.3..0.5
@@ -114,7 +107,6 @@ def test_tied_scores_are_pooled_before_violators_are_merged() -> None:
     assert cal.points == ((0.3, 0.0), (0.5, 0.666667), (0.9, 1.0))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: see test_tied_scores_are_pooled_before_...")
 def test_fit_with_ties_equals_textbook_pav() -> None:
     rng = random.Random(5)
     scores = [rng.choice([0.1, 0.3, 0.5, 0.7, 0.9]) for _ in range(200)]

@@ -202,17 +202,25 @@ def wrong_alias() -> tuple[str, str]:
     catalog = load_catalog()
     owned = {alias_key(a) for d in catalog.domains for a in d.aliases}
     _, outcomes = catalog_metrics(catalog, [GOLDEN], SETTINGS)
+    types = {d.id: d.value_type for d in catalog.domains}
+    tried = 0
     for o in outcomes:
         if o.proposed != o.expected or o.expected == "unknown" or alias_key(o.column) in owned:
             continue
         for wrong in catalog.ids:
-            if wrong == o.expected:
+            # the same value type, so the column's type cannot rule the wrong domain out
+            if wrong == o.expected or types[wrong] != types[o.expected]:
                 continue
             try:
-                apply_deltas(catalog, [Delta("alias", wrong, o.column)], "9.9.0")
+                candidate = apply_deltas(catalog, [Delta("alias", wrong, o.column)], "9.9.0")
             except ContractError:
                 continue  # a negative of that domain rules the header out
-            return o.column, wrong
+            tried += 1
+            _, after = catalog_metrics(candidate, [GOLDEN], SETTINGS)
+            if any(a.column == o.column and a.proposed == wrong for a in after):
+                return o.column, wrong
+            if tried >= 20:
+                break
     raise AssertionError("no golden header to mis-alias")
 
 

@@ -17,9 +17,18 @@ import yaml
 
 from core.db import Database
 from ledger.store import PostgresLedger
-from tests.conftest import CONDUIT, ROOT
+from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
+
+
+def _example() -> dict[str, Any]:
+    """The example contract, runnable from any folder, with a Domains gate that does not hold
+    for borderline columns (these tests are about crashes, not domaining)."""
+    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["threshold_profile_id"] = LENIENT_PROFILE
+    return doc
 
 
 def _big_source(folder: Path) -> Path:
@@ -43,10 +52,10 @@ def _status(db: Database, run_id: str) -> str:
 
 
 def test_sigkill_during_ingest_then_resume(
-    tmp_path: Path, db: Database, cli_env: dict[str, str]
+    tmp_path: Path, db: Database, cli_env: dict[str, str], lenient_profile: str
 ) -> None:
     source = _big_source(tmp_path)
-    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc = _example()
     doc.update(
         lhs={"source": {"type": "file"}, "location": str(source)}, human_confirm_required=False
     )
@@ -89,16 +98,16 @@ def test_sigkill_during_ingest_then_resume(
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
     # creation, lane, completion: once each; the step and its gate: once each
     assert events == [("SUPERVISOR", "accept")] * 2 + [("INGEST", "accept")] * 2 + [
-        ("SUPERVISOR", "accept")
-    ]
+        ("DOMAINS", "accept")
+    ] * 2 + [("SUPERVISOR", "accept")]
 
 
 def test_sigkill_while_following_a_held_gate_then_resume(
-    tmp_path: Path, db: Database, cli_env: dict[str, str]
+    tmp_path: Path, db: Database, cli_env: dict[str, str], lenient_profile: str
 ) -> None:
     """``runs create --follow`` waits at the held gate; killing it loses nothing, and the
-    decision given afterwards completes the run."""
-    doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    decisions given afterwards complete the run."""
+    doc = _example()
     doc["lhs"]["location"] = str(EXAMPLE.parent / "transactions.csv")
     doc["audit_tags"] = ["held-gate-kill"]
     contract = tmp_path / "contract.yaml"
@@ -124,27 +133,22 @@ def test_sigkill_while_following_a_held_gate_then_resume(
     process.wait()
     process.stdout.close()
 
-    done = subprocess.run(
-        [
-            str(CONDUIT),
-            "runs",
-            "resume",
-            run_id,
-            "--decision",
-            "accept",
-            "--actor",
-            "ana.analyst",
-            "--role",
-            "analyst",
-            "--json",
-        ],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["status"] == "completed"
+    def accept() -> str:
+        done = subprocess.run(
+            [
+                *(str(CONDUIT), "runs", "resume", run_id, "--decision", "accept"),
+                *("--actor", "ana.analyst", "--role", "analyst", "--json"),
+            ],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return str(json.loads(done.stdout)["status"])
+
+    assert accept() == "held"  # the domains gate asks for confirmation in its turn
+    assert accept() == "completed"
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
     assert events == [
@@ -153,5 +157,8 @@ def test_sigkill_while_following_a_held_gate_then_resume(
         ("INGEST", "accept"),  # the step
         ("INGEST", "hold"),  # the gate holds
         ("INGEST", "accept"),  # a person accepts
+        ("DOMAINS", "accept"),  # the step
+        ("DOMAINS", "hold"),  # the gate holds for confirmation
+        ("DOMAINS", "accept"),  # a person accepts
         ("SUPERVISOR", "accept"),  # completed
     ]

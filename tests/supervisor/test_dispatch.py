@@ -21,7 +21,7 @@ from supervisor.dispatch import RUN_OVERHEAD_S, dispatch
 from supervisor.executors import ThreadLaneExecutor
 from supervisor.graph import GraphContext, start_run
 from supervisor.runs import create_run, get_run
-from tests.conftest import CONDUIT, ROOT
+from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
 
@@ -31,9 +31,16 @@ def _ctx(db: Database, base: Path = EXAMPLE.parent, **changes: Any) -> GraphCont
     return replace(ctx, **changes)
 
 
+@pytest.fixture(autouse=True)
+def _lenient(lenient_profile: str) -> None:
+    """These tests are about lanes and queues: the Domains gate does not hold."""
+
+
 def _doc(**changes: Any) -> dict[str, Any]:
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     doc["lhs"]["location"] = str(EXAMPLE.parent / "transactions.csv")
+    doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["threshold_profile_id"] = LENIENT_PROFILE
     doc.update(changes)
     return doc
 
@@ -210,6 +217,14 @@ def test_on_redis_runs_are_queued_and_served_by_workers(
     assert answered.returncode == 0, answered.stderr
     assert "queued on lane interactive" in answered.stdout
     assert get_run(db, run_id).status == "held"
+    _worker_burst(env, "interactive")
+    assert get_run(db, run_id).status == "held"  # the domains gate asks for confirmation too
+    again = _conduit(
+        env,
+        *("runs", "resume", run_id, "--decision", "accept"),
+        *("--actor", "ana.analyst", "--role", "analyst"),
+    )
+    assert again.returncode == 0, again.stderr
     _worker_burst(env, "interactive")
     assert get_run(db, run_id).status == "completed"
     followed = _conduit(env, "runs", "follow", run_id, "--json")

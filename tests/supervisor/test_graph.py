@@ -14,8 +14,14 @@ from ledger.store import PostgresLedger
 from policy.manifest import current_manifest
 from supervisor.graph import GraphContext, resume_run, start_run
 from supervisor.runs import create_run, get_run
+from tests.conftest import LENIENT_PROFILE
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "bank_transactions" / "contract.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _lenient(lenient_profile: str) -> None:
+    """These tests are about the graph, not domaining: the Domains gate does not hold."""
 
 
 def _ctx(db: Database) -> GraphContext:
@@ -24,6 +30,8 @@ def _ctx(db: Database) -> GraphContext:
 
 def _run(db: Database, **changes: Any) -> str:
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    doc["threshold_profile_id"] = LENIENT_PROFILE
+    doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
     doc.update(changes)
     return create_run(db, doc).run.run_id
 
@@ -37,18 +45,27 @@ def _decisions(db: Database, run_id: str, stage: str) -> list[str]:
     return [d for s, d in _events(db, run_id) if s == stage]
 
 
+def _accept_held(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
+    """Accept every gate the run holds at until it ends."""
+    while state["status"] == "held":
+        state = resume_run(ctx, state["run_id"], decision="accept", actor="ana", role="analyst")
+    return state
+
+
 def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     run_id = _run(db, human_confirm_required=False)
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "completed" and state["lane"] == "interactive"
     assert state["ingest"]["outputs"]["rows"] == 60
-    assert state["decisions"] == {"ingest": "accept"}
+    assert state["decisions"] == {"ingest": "accept", "domains": "accept"}
+    assert state["domains"]["outputs"]["columns"] == 9
     assert get_run(db, run_id).status == "completed"
     # creation, lane and budgets, completion
     assert _decisions(db, run_id, "SUPERVISOR") == ["accept", "accept", "accept"]
     assert _decisions(db, run_id, "INGEST") == ["accept", "accept"]  # the step, the gate
+    assert _decisions(db, run_id, "DOMAINS") == ["accept", "accept"]
     again = start_run(_ctx(db), run_id)  # a finished run is returned as it is
-    assert again["status"] == "completed" and len(_events(db, run_id)) == 5
+    assert again["status"] == "completed" and len(_events(db, run_id)) == 7
 
 
 def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
@@ -60,7 +77,7 @@ def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
     with db.connect() as conn:
         lane_event = PostgresLedger(conn).events(run_id)[1]
     assert lane_event.stage == "SUPERVISOR" and lane_event.outputs_hash is not None
-    assert lane_event.threshold_profile_id == "tp_default_v1"
+    assert lane_event.threshold_profile_id == LENIENT_PROFILE
 
 
 def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
@@ -82,6 +99,8 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
         resume_run(ctx, run_id, decision="maybe", actor="ana", role="analyst")
     with pytest.raises(ContractError, match="held at the ingest gate"):
         resume_run(ctx, run_id)
+    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    assert done["status"] == "held" and done["held"]["stage"] == "domains"  # confirmed too
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
     with db.connect() as conn:
@@ -119,7 +138,9 @@ def test_fix_runs_the_stage_again_and_asks_again(db: Database, tmp_path: Path) -
     state = resume_run(ctx, run_id, decision="fix", actor="ana", role="analyst")
     assert state["status"] == "held" and state["ingest"]["attempt"] == 1
     assert state["ingest"]["outputs"]["rows"] == 2  # the stage ran again on the fixed file
-    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    done = _accept_held(
+        ctx, resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    )
     assert done["status"] == "completed"
     assert _decisions(db, run_id, "INGEST") == ["accept", "hold", "fix", "accept", "hold", "accept"]
 
@@ -238,7 +259,9 @@ def test_checkpoints_of_finished_runs_are_pruned(db: Database) -> None:
     assert prune_checkpoints(db) >= 1
     assert _checkpoints(db, done) == 1  # the last one is kept
     assert _checkpoints(db, held) == before_held  # a held run keeps everything
-    resume_run(_ctx(db), held, decision="accept", actor="ana", role="analyst")
+    _accept_held(
+        _ctx(db), resume_run(_ctx(db), held, decision="accept", actor="ana", role="analyst")
+    )
     prune_checkpoints(db, delete=True)
     assert _checkpoints(db, done) == 0 and _checkpoints(db, held) == 0
 

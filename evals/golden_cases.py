@@ -1,0 +1,121 @@
+"""Golden-set cases (GOLDEN_FORMAT.md): finding, reading, and the Run Contract of each.
+
+A folder is a case when it holds ``case.yaml``. Unknown keys are ignored; a malformed case is a
+``CaseError`` for that case only, so the other cases still run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import ContractError
+from core.target_schema import TargetSchema, load_target_schema
+
+__all__ = ["GOLDEN", "HOLDOUT", "Case", "case_contract", "find_cases", "load_case"]
+
+#: The project's golden set (tuned on) and holdout set (never tuned on).
+GOLDEN = Path(__file__).parent / "golden"
+HOLDOUT = Path(__file__).parent / "holdout"
+_MODES = ("metadata_only", "data_mode")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    folder: Path
+    mode: str
+    lhs: dict[str, Any]  # {type: file, location} or {type: sql, location, table}
+    target: TargetSchema
+    rhs_location: Path
+    mappings: dict[str, list[str]]
+    domains: dict[str, str] = field(default_factory=dict)  # source column -> domain id | unknown
+
+
+def find_cases(root: Path) -> list[Path]:
+    """Every case folder under ``root`` (``root`` itself when it is one), sorted, absolute."""
+    root = root.resolve()
+    if (root / "case.yaml").is_file():
+        return [root]
+    return sorted(p.parent for p in root.rglob("case.yaml"))
+
+
+def _yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContractError(f"{path.name} is missing", field=path.name) from None
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ContractError(f"{path.name} is not valid YAML: {e}", field=path.name) from None
+
+
+def load_case(folder: Path) -> Case:
+    """Read one case folder; a ContractError names what is wrong with it."""
+    folder = folder.resolve()
+    doc = _yaml(folder / "case.yaml")
+    if not isinstance(doc, dict):
+        raise ContractError("case.yaml must be a mapping", field="case.yaml")
+    mode = doc.get("mode", "data_mode")
+    if mode not in _MODES:
+        raise ContractError(f"case.yaml: mode must be one of {_MODES}", field="mode")
+    lhs = doc.get("lhs")
+    if (
+        not isinstance(lhs, dict)
+        or lhs.get("type") not in ("file", "sql")
+        or not lhs.get("location")
+    ):
+        raise ContractError("case.yaml: lhs needs type file|sql and a location", field="lhs")
+    rhs = doc.get("rhs") or {"location": "rhs_schema.yaml"}
+    rhs_location = folder / str(rhs.get("location", "rhs_schema.yaml"))
+    expected = _yaml(folder / "expected.yaml")
+    if not isinstance(expected, dict) or not isinstance(expected.get("mappings"), dict):
+        raise ContractError("expected.yaml needs a mappings block", field="expected.yaml")
+    domains = expected.get("domains") or {}
+    if not isinstance(domains, dict):
+        raise ContractError("expected.yaml: domains must map columns to ids", field="domains")
+    return Case(
+        name=str(doc.get("name") or folder.name),
+        folder=folder,
+        mode=mode,
+        lhs=dict(lhs),
+        target=load_target_schema(rhs_location),
+        rhs_location=rhs_location,
+        mappings={str(k): [str(c) for c in (v or [])] for k, v in expected["mappings"].items()},
+        domains={str(k): str(v) for k, v in domains.items()},
+    )
+
+
+def case_contract(
+    case: Case, *, mode: str | None = None, target_url: str | None = None
+) -> dict[str, Any]:
+    """The Run Contract of a case: the default threshold profile, no model, nothing
+    auto-accepted. Paths are absolute, so the contract runs from any folder."""
+    lhs_location = str(case.lhs["location"])
+    if case.lhs["type"] == "file" and not Path(lhs_location).is_absolute():
+        lhs_location = str(case.folder / lhs_location)
+    budget = {"tokens": 0, "usd": "0", "wall_time_s": 600}
+    return {
+        "roadmap_version": "1.1.0",
+        "mode": mode or case.mode,
+        "lhs": {"source": {"type": case.lhs["type"]}, "location": lhs_location},
+        "rhs": {
+            "source": {"type": "sql"},
+            "location": target_url or "sqlite:///:memory:",
+            "schema_ref": str(case.rhs_location),
+        },
+        "pii_policy": {"mask_before_send": True, "local_only_override": False},
+        "budget_caps": {
+            s: budget for s in ("ingest", "domains", "mapping", "analysis", "migration")
+        },
+        "routing_profile": "quality_first",
+        "threshold_profile_id": "tp_default_v2",
+        "dsl_version": "1.0.0",
+        "sample_caps": {"rows_max": 1000, "bytes_max": 1048576},
+        "cache_scope": {"run": True, "tab": None, "filters": {}},
+        "human_confirm_required": False,
+        "rbac_actor": {"user_id": "conduit.eval", "role": "analyst"},
+        "audit_tags": ["eval", case.name[:60]],
+    }
