@@ -1,4 +1,9 @@
-"""``conduit policy ...`` and ``conduit eval pii``: the Policy Engine's command-line faces."""
+"""``conduit policy ...`` and ``conduit eval``: the Policy Engine's and the golden sets'
+command-line faces.
+
+``conduit eval DIR`` runs the golden cases under DIR (GOLDEN_FORMAT.md); ``conduit eval pii``
+runs the PII set. ``DIR`` is taken as the ``golden`` subcommand's argument, so both spellings
+of the format work: ``conduit eval DIR --json`` and ``conduit eval golden DIR --json``."""
 
 from __future__ import annotations
 
@@ -7,11 +12,26 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from api.cli.common import open_db
 
+
+class _EvalGroup(TyperGroup):
+    """``conduit eval DIR`` means ``conduit eval golden DIR``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's vendored Context
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["golden", *args]
+        return super().parse_args(ctx, args)
+
+
 policy_app = typer.Typer(help="Policy Manifests and policy checks.", no_args_is_help=True)
-eval_app = typer.Typer(help="Score Conduit on golden sets.", no_args_is_help=True)
+eval_app = typer.Typer(
+    cls=_EvalGroup,
+    help="Score Conduit on golden sets: `conduit eval DIR` or `conduit eval pii [DIR]`.",
+    no_args_is_help=True,
+)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -112,6 +132,56 @@ def _decision_text(data: dict[str, Any]) -> str:
             for w in data["would_mask"]
         ]
     return "\n".join(lines)
+
+
+@eval_app.command("golden")
+def eval_golden(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Cases (folders with case.yaml, see GOLDEN_FORMAT.md); the project's golden "
+            "set (evals/golden) when omitted.",
+            metavar="DIR",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run every golden case as a real run and score it: domains, calibration, held decisions."""
+    from core.errors import ContractError
+    from core.settings import Settings
+    from evals.golden import run_golden_eval
+    from evals.golden_cases import GOLDEN
+
+    root = directory if directory is not None else GOLDEN
+    if not root.is_dir():
+        raise ContractError(f"{root} is not a directory", field="DIR")
+    settings = Settings()
+    secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
+
+    def progress(case: dict[str, Any]) -> None:
+        what = case["error"] or f"{case['status']}, domains {_f4(case['domains'])}"
+        typer.echo(f"case {case['name']}: {what} ({case['seconds']} s)", err=True)
+
+    report = run_golden_eval(open_db(), root, home=settings.home, secret=secret, progress=progress)
+    if as_json:
+        _emit(True, report, "")
+        return
+    s, m = report["summary"], report["summary"]["domain_metrics"]
+    lines = [
+        f"cases {s['cases']}  errors {s['errors']}  held {s['held']}  ({s['seconds']} s)",
+        "mapping  n/a (no Mapping stage yet)",
+        f"domains  accuracy {_f4(m['accuracy'])} over {m['known']} columns with an expected "
+        f"domain; assigned High {_f4(m['high_share'])} (precision {_f4(m['high_precision'])}); "
+        f"all listed {_f4(m['domains'])} over {m['columns']}",
+        f"calibration  ECE {m['ece']:.4f}  Brier {m['brier']:.4f}",
+        f"{'confidence bin':<16} {'columns':>7} {'confidence':>10} {'accuracy':>8}",
+    ]
+    lines += [
+        f"{b['bin']:<16.1f} {b['count']:>7} {b['confidence']:>10.3f} {b['accuracy']:>8.3f}"
+        for b in m["reliability"]
+    ]
+    lines += [f"error: {c['name']}: {c['error']}" for c in report["cases"] if c["error"]]
+    _emit(False, report, "\n".join(lines))
 
 
 @eval_app.command("pii")
