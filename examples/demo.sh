@@ -2,7 +2,7 @@
 # `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
 # Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
 # chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
-# drives the run through the supervisor graph with --follow (lane, Ingest, the held gate answered
+# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, each held gate answered
 # by a demo actor), and ends with the Decision Summary and the verified ledger.
 # Later stages extend this as they land.
 set -euo pipefail
@@ -37,26 +37,51 @@ status=0
 conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
 echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
 echo
-echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, its gate)"
+echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, their gates)"
 echo "(the contract asks a person to confirm each gate: --follow would wait there, so this demo"
-echo " follows up to the hold in the background and answers it as a demo actor)"
+echo " follows in the background and answers each hold as a demo actor)"
 conduit runs start "$run_id" --base examples/bank_transactions --follow &
 follower=$!
-for _ in $(seq 1 600); do
-  status=$(conduit runs show "$run_id" --json \
-    | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])')
-  case "$status" in held|completed|failed|stopped:*) break ;; esac
+run_status() {
+  conduit runs show "$run_id" --json \
+    | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])'
+}
+answered=0
+for _ in $(seq 1 1200); do
+  status=$(run_status)
+  case "$status" in completed|failed|stopped:*) break ;; esac
+  if [ "$status" = held ]; then
+    sleep 1  # let the follower print the hold
+    echo
+    echo "== conduit runs resume $run_id --decision accept --actor demo.confirmer --role analyst"
+    echo "(auto-confirmed by the demo actor 'demo.confirmer', recorded as such on the ledger)"
+    conduit runs resume "$run_id" --decision accept --actor demo.confirmer --role analyst \
+      --base examples/bank_transactions >/dev/null
+    answered=$((answered + 1))
+    [ "$answered" -ge 10 ] && break
+    continue
+  fi
   sleep 0.2
 done
-if [ "$status" = held ]; then
-  sleep 1  # let the follower print the hold
-  echo
-  echo "== conduit runs resume $run_id --decision accept --actor demo.confirmer --role analyst"
-  echo "(auto-confirmed by the demo actor 'demo.confirmer', recorded as such on the ledger)"
-  conduit runs resume "$run_id" --decision accept --actor demo.confirmer --role analyst \
-    --base examples/bank_transactions >/dev/null
-fi
 wait "$follower"
+echo
+echo "== the Domain Assignments of $run_id (source columns)"
+.venv/bin/python - "$run_id" <<'PY'
+import json, subprocess, sys
+
+
+def conduit(*args: str) -> object:
+    out = subprocess.run([".venv/bin/conduit", *args, "--json"], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+refs = [a for a in conduit("artifacts", "list", sys.argv[1]) if a["kind"] == "domain_assignments"]
+body = conduit("artifacts", "show", refs[-1]["hash"])
+body = body.get("body", body)
+for r in body["source"]:
+    domain = r["domain_id"] or "unknown"
+    print(f"  {r['column']:<14} {domain:<26} {r['band']:<10} confidence {r['confidence']:.2f}")
+PY
 echo
 echo "== conduit ledger $run_id --verify"
 conduit ledger "$run_id" --verify
