@@ -19,7 +19,7 @@ from typing import Any
 from core.canonical import content_hash
 from core.profiles import bundled_profiles
 from evals.domains import catalog_metrics
-from evals.golden_cases import GOLDEN, HOLDOUT
+from evals.golden_cases import GOLDEN, HOLDOUT, find_cases, load_case
 from specialists.domains.calibration import BUNDLED, Calibration, fit_isotonic
 from specialists.domains.catalog import catalog_hash, load_catalog
 from specialists.domains.run import DomainSettings
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog = load_catalog()
     [profile] = [p for p in bundled_profiles() if p.profile_id == PROFILE]
     settings = DomainSettings.of(profile)
+    modes = {case.name: case.mode for case in map(load_case, find_cases(GOLDEN))}
     fitted: dict[str, Calibration] = {}
     doc: dict[str, Any] = {
         "version": 1,
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         raw, results = catalog_metrics(
             catalog, [GOLDEN], settings, mode=forced, calibrations=_IDENTITY
         )
-        results = [o for o in results if forced or _mode_of(o.case) == mode]
+        results = [o for o in results if forced or modes[o.case] == mode]
         cal = fit_isotonic(
             [o.score for o in results], [o.best_right for o in results], min_block=MIN_BLOCK
         )
@@ -88,13 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {BUNDLED}", file=sys.stderr)
     print(json.dumps(report))
     return 0
-
-
-def _mode_of(case: str) -> str:
-    from evals.golden_cases import find_cases, load_case
-
-    modes = {load_case(f).name: load_case(f).mode for f in find_cases(GOLDEN)}
-    return modes[case]
 
 
 if __name__ == "__main__":

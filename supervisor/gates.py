@@ -113,9 +113,7 @@ def ingest_gate(
         holds.append("the source has no rows")
     if ragged:
         holds.append(f"{ragged} ragged rows were padded on reading")
-    budget = contract.budget_caps.get("ingest")
-    if budget is not None and seconds > budget.wall_time_s:
-        holds.append(f"ingest took {seconds:.0f} s, over its {budget.wall_time_s} s budget")
+    holds += _over_budget("ingest", seconds, contract)
     if holds:
         return GateOutcome("hold", tuple(holds))
     return GateOutcome("accept", (f"{rows} rows read",))
@@ -143,13 +141,12 @@ def domains_gate(
         >>> domains_gate(m | {"high": 5, "borderline": 4}, c, p).decision
         'hold'
     """
-    from specialists.domains.run import DEFAULT_BORDERLINE_SHARE_MAX
+    from specialists.domains.run import DomainSettings
 
     columns = int(metrics.get("columns", 0))
     high, borderline = int(metrics.get("high", 0)), int(metrics.get("borderline", 0))
     low = int(metrics.get("low", 0))
-    limit = profile.domaining.borderline_share_max
-    limit = DEFAULT_BORDERLINE_SHARE_MAX if limit is None else limit
+    limit = DomainSettings.of(profile).borderline_share_max
     summary = f"{high} of {columns} columns assigned, {borderline} borderline, {low} unknown"
     holds = []
     if columns and borderline / columns > limit:

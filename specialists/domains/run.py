@@ -157,7 +157,7 @@ def domain_assignments(
 ) -> dict[str, Any]:
     """The Domain Assignments v1 body of a run's source (and target) columns."""
     centroids = centroids or Centroids.of(catalog)
-    calibration = (calibrations or bundled_calibrations())[mode]
+    maps: Mapping[str, Calibration] = calibrations or bundled_calibrations()
 
     def assign(inputs: Sequence[ColumnInput], in_mode: Mode) -> list[Assignment]:
         return assign_columns(
@@ -166,7 +166,7 @@ def domain_assignments(
             catalog,
             centroids,
             weights=settings.weights,
-            calibration=(calibrations or bundled_calibrations())[in_mode],
+            calibration=maps[in_mode],
             tau_high=settings.tau_high,
             tau_low=settings.tau_low,
         )
@@ -193,7 +193,7 @@ def domain_assignments(
         "version": 1,
         "mode": mode,
         "catalog": {"version": catalog.version, "hash": catalog_hash(catalog)},
-        "calibration": calibration.hash,
+        "calibration": maps[mode].hash,
         "settings": {
             "tau_high": settings.tau_high,
             "tau_low": settings.tau_low,

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.contract import Mode
 from specialists.domains.catalog import Domain, DomainCatalog, alias_key
-from specialists.domains.evidence import ColumnEvidence
+from specialists.domains.evidence import ColumnEvidence, header_tokens
 
 __all__ = ["Band", "Candidate", "ScoreWeights", "band", "score_candidates"]
 
@@ -103,8 +103,6 @@ def _alias_match(evidence: ColumnEvidence, domain: Domain) -> bool:
 @functools.lru_cache(maxsize=8192)
 def _alias_words(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """Each alias as its words, with abbreviations spelled out (as header tokens are)."""
-    from specialists.domains.evidence import header_tokens
-
     return tuple(sorted({header_tokens(p) for p in phrases if header_tokens(p)}, key=len))
 
 
