@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from core.canonical import content_hash
-from core.contract import Mode
 from core.errors import ContractError
 
 __all__ = [
@@ -175,14 +174,14 @@ def reliability(
 
 
 @functools.cache
-def bundled_calibrations() -> dict[Mode, Calibration]:
+def bundled_calibrations() -> dict[str, Calibration]:
     """The calibrations shipped with Conduit, per mode (identity maps where none is fit)."""
     import yaml
 
     if not BUNDLED.exists():
         return {"metadata_only": Calibration(()), "data_mode": Calibration(())}
     doc: dict[str, Any] = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
-    out: dict[Mode, Calibration] = {}
+    out: dict[str, Calibration] = {}
     for mode in ("metadata_only", "data_mode"):
         entry = (doc.get("modes") or {}).get(mode) or {}
         try:

@@ -157,7 +157,7 @@ def domain_assignments(
 ) -> dict[str, Any]:
     """The Domain Assignments v1 body of a run's source (and target) columns."""
     centroids = centroids or Centroids.of(catalog)
-    maps: Mapping[str, Calibration] = calibrations or bundled_calibrations()
+    maps = calibrations if calibrations is not None else bundled_calibrations()
 
     def assign(inputs: Sequence[ColumnInput], in_mode: Mode) -> list[Assignment]:
         return assign_columns(
