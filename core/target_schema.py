@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -28,7 +28,16 @@ from pydantic import (
 
 from core.errors import ContractError
 
-__all__ = ["TargetColumn", "TargetSchema", "load_target_schema", "parse_target_schema"]
+if TYPE_CHECKING:
+    from core.contract import RunContract
+
+__all__ = [
+    "TargetColumn",
+    "TargetSchema",
+    "contract_target_schema",
+    "load_target_schema",
+    "parse_target_schema",
+]
 
 _TYPE = re.compile(
     r"^(string|integer|float|boolean|date|timestamp|decimal\((\d{1,2}),(\d{1,2})\))$"
@@ -113,3 +122,15 @@ def load_target_schema(path: Path) -> TargetSchema:
     except yaml.YAMLError as e:
         raise ContractError(f"{path.name} is not valid YAML: {e}", field="rhs.schema_ref") from None
     return parse_target_schema(doc, source=path.name)
+
+
+def contract_target_schema(contract: RunContract, base: Path) -> TargetSchema | None:
+    """The contract's target schema: ``rhs.schema_ref``, or ``rhs.location`` when that is a
+    YAML file; None when the contract names none."""
+    ref = contract.rhs.schema_ref
+    if ref is None and contract.rhs.location.endswith((".yaml", ".yml")):
+        ref = contract.rhs.location
+    if ref is None:
+        return None
+    path = Path(ref)
+    return load_target_schema(path if path.is_absolute() else base / path)

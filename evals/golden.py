@@ -6,14 +6,20 @@ ledger, artifacts, checkpoints. Held gates are not answered: a run that holds st
 what it left for a person counts in ``held``. The case's target is a scratch SQLite database
 the eval creates and drops.
 
-What is scored today is what the stages that exist produce:
+What is scored:
 
+- ``mapping``: from the run's Mapping Plan (``evals.mapping``): only accepted pipelines count as
+  produced;
+- ``cells``: for ``data_mode`` cases with ``expected.csv``, the accepted pipelines executed over
+  the whole source by ``specialists.mapping.transform``, the executor Migration's ETL runs,
+  compared cell by cell; ``null`` for a case without ``expected.csv``;
 - ``domains``: from the run's Domain Assignments, over the labelled source columns of
   ``data_mode`` cases (``metadata_only`` cases compute mapping metrics only, per the format),
   with the calibration figures of ``evals.domains.domain_metrics`` under ``domain_metrics``;
-- ``held``: borderline domain decisions (each waits for a person) plus one per held gate;
-- ``mapping`` and ``cells`` are ``null`` until the Mapping and Migration stages exist: a
-  figure is reported only when it was measured.
+- ``held``: the mapping decisions left for a person (held or to fix) plus one per held gate; a
+  run held before Mapping counts its borderline domain decisions instead.
+
+Every eval is stored as an ``eval_report`` artifact with one ledger event on the ``eval`` chain.
 
 A case that cannot run (malformed folder, refused contract, failed run) is an error for that
 case, with its §31 code; the other cases still run.
@@ -29,7 +35,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from core.errors import ConduitError
 from evals.domains import Outcome, domain_metrics, outcomes
-from evals.golden_cases import case_contract, find_cases, load_case
+from evals.golden_cases import Case, case_contract, find_cases, load_case
+from evals.mapping import PairCounts, cell_accuracy, mapping_counts, prf
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -39,10 +46,13 @@ __all__ = ["run_golden_eval"]
 Progress = Callable[[dict[str, Any]], None]
 
 
-def _assignments(db: Database, state: dict[str, Any]) -> dict[str, Any] | None:
+LEDGER_RUN = "eval"
+
+
+def _output(db: Database, state: dict[str, Any], stage: str, name: str) -> dict[str, Any] | None:
     from artifacts.store import PostgresArtifactStore
 
-    ref = ((state.get("domains") or {}).get("outputs") or {}).get("assignments")
+    ref = ((state.get(stage) or {}).get("outputs") or {}).get(name)
     if not ref:
         return None
     with db.connect() as conn:
@@ -50,9 +60,23 @@ def _assignments(db: Database, state: dict[str, Any]) -> dict[str, Any] | None:
         return body
 
 
+def _cells(case: Case, catalog: dict[str, Any], plan: dict[str, Any]) -> tuple[int, int] | None:
+    from specialists.ingest.run import standard_frame
+    from specialists.mapping.execute import transform
+    from specialists.mapping.plan import plan_pipelines
+
+    expected = case.folder / "expected.csv"
+    if case.mode != "data_mode" or not expected.is_file() or case.lhs["type"] != "file":
+        return None
+    entry = catalog["tables"][0]
+    frame = standard_frame(case.folder / str(case.lhs["location"]), entry["standardization"])
+    produced = transform(frame, plan_pipelines(plan), case.target)
+    return cell_accuracy(produced, expected, case.target)
+
+
 def _run_case(
     db: Database, folder: Path, *, home: Path, secret: str | None
-) -> tuple[dict[str, Any], list[Outcome]]:
+) -> tuple[dict[str, Any], list[Outcome], PairCounts, tuple[int, int] | None]:
     from supervisor.graph import context_for, start_run
     from supervisor.runs import create_run
 
@@ -69,6 +93,7 @@ def _run_case(
         "error": None,
     }
     results: list[Outcome] = []
+    counts, cells = PairCounts(), None
     try:
         case = load_case(folder)
         entry["name"] = case.name
@@ -82,18 +107,31 @@ def _run_case(
         if state.get("status") == "failed":
             error = cast(dict[str, Any], state.get("error") or {})
             entry["error"] = f"{error.get('code')}: {error.get('message')}"
-        body = _assignments(db, state)
+        body = _output(db, state, "domains", "assignments")
+        plan = _output(db, state, "mapping", "plan")
         held = 1 if state.get("status") == "held" else 0
-        if body is not None:
+        if body is not None and case.mode == "data_mode" and case.domains:
+            results = outcomes(case.name, body, case.domains)
+            entry["domains"] = domain_metrics(results)["domains"]
+        if plan is not None:
+            held += plan["summary"]["held"] + plan["summary"]["fix"]
+            cells = _cells(case, _output(db, state, "ingest", "catalog") or {}, plan)
+            entry["plan"] = [
+                {k: c[k] for k in ("target", "sources", "decision", "confidence", "strategy")}
+                for c in plan["columns"]
+            ]
+        elif body is not None:
             held += int(body["summary"]["borderline"])
-            if case.mode == "data_mode" and case.domains:
-                results = outcomes(case.name, body, case.domains)
-                entry["domains"] = domain_metrics(results)["domains"]
+        counts = mapping_counts(plan, case.mappings)
+        entry["mapping"] = prf(counts)
+        entry["cells"] = (
+            None if cells is None else round(cells[0] / cells[1], 4) if cells[1] else None
+        )
         entry["held"] = held
     except ConduitError as e:
         entry["error"] = f"{e.code}: {e.message}"
     entry["seconds"] = round(time.perf_counter() - started, 3)
-    return entry, results
+    return entry, results, counts, cells
 
 
 def run_golden_eval(
@@ -108,17 +146,21 @@ def run_golden_eval(
     started = time.perf_counter()
     cases: list[dict[str, Any]] = []
     everything: list[Outcome] = []
+    counts, right, total = PairCounts(), 0, 0
     for folder in find_cases(root):
-        entry, results = _run_case(db, folder, home=home, secret=secret)
+        entry, results, case_counts, cells = _run_case(db, folder, home=home, secret=secret)
         cases.append(entry)
         everything += results
+        counts += case_counts
+        if cells is not None:
+            right, total = right + cells[0], total + cells[1]
         if progress is not None:
             progress(entry)
     metrics = domain_metrics(everything)
-    return {
+    report = {
         "summary": {
-            "mapping": None,
-            "cells": None,
+            "mapping": prf(counts) if cases else None,
+            "cells": round(right / total, 4) if total else None,
             "domains": metrics["domains"],
             "domain_metrics": metrics,
             "held": sum(c["held"] for c in cases),
@@ -128,3 +170,31 @@ def run_golden_eval(
         },
         "cases": cases,
     }
+    report["eval"] = _store(db, root, report)
+    return report
+
+
+def _store(db: Database, root: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """Store the report as an ``eval_report`` artifact with one ledger event on the ``eval``
+    chain; return its reference."""
+    from artifacts.store import PostgresArtifactStore
+    from core.canonical import content_hash
+    from ledger.events import LedgerEvent
+    from ledger.store import PostgresLedger
+    from policy.manifest import current_manifest
+
+    body = {"root": str(root), **report}
+    with db.begin() as conn:
+        ref = PostgresArtifactStore(conn).put("eval_report", body, run_id=None)
+        PostgresLedger(conn).append(
+            LedgerEvent(
+                run_id=LEDGER_RUN,
+                stage="SUPERVISOR",
+                decision="accept",
+                inputs_hash=content_hash([c.get("run_id") for c in report["cases"]]),
+                outputs_hash=ref.hash,
+                policy_version=current_manifest().version,
+                error_detail_id=f"eval:{root.name}",
+            )
+        )
+    return {"artifact": ref.hash, "ledger_run": LEDGER_RUN}

@@ -9,6 +9,7 @@ from core.lazy import lazy_exports
 
 _EXPORTS = {
     "CreateResult": "runs",
+    "match_columns": "matching",
     "RunRecord": "runs",
     "amend_contract": "runs",
     "create_run": "runs",
@@ -49,5 +50,6 @@ if TYPE_CHECKING:
         start_run,
     )
     from supervisor.lanes import LaneChoice, LaneSignals, choose_lane
+    from supervisor.matching import match_columns
     from supervisor.reference import ensure_reference_data
     from supervisor.runs import CreateResult, RunRecord, amend_contract, create_run, get_run

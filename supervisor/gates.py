@@ -20,8 +20,15 @@ The ingest gate holds when the source has no rows (nothing to migrate), when row
 budget (``budget_caps.<stage>.wall_time_s``).
 
 The domains gate holds when more than the profile's ``domaining.borderline_share_max`` of the
-source columns are borderline (each of those waits for a person or a model), and on the
-wall-time budget like every stage.
+source columns are borderline (each of those waits for a person or a model) and the run has no
+target schema; with one, borderline domains are deferred to Mapping (§10: borderline columns
+get discovery and staged deltas, not a stopped run): a borderline domain lowers the score of
+every mapping that reads the column, and Mapping holds exactly the target columns it leaves in
+doubt. It holds on the wall-time budget like every stage.
+
+The mapping gate holds when any target column's mapping is held or needs a fix (each waits for
+a person), or a key column of the target has no accepted mapping; target columns with no source
+are reported, and do not hold the run.
 """
 
 from __future__ import annotations
@@ -140,6 +147,8 @@ def domains_gate(
         ('8 of 10 columns assigned, 1 borderline, 1 unknown',)
         >>> domains_gate(m | {"high": 5, "borderline": 4}, c, p).decision
         'hold'
+        >>> domains_gate(m | {"high": 5, "borderline": 4, "target_columns": 6}, c, p).reasons[1]
+        '4 borderline columns deferred to Mapping, which holds the target columns left in doubt'
     """
     from specialists.domains.run import DomainSettings
 
@@ -148,13 +157,57 @@ def domains_gate(
     low = int(metrics.get("low", 0))
     limit = DomainSettings.of(profile).borderline_share_max
     summary = f"{high} of {columns} columns assigned, {borderline} borderline, {low} unknown"
-    holds = []
-    if columns and borderline / columns > limit:
+    holds, notes = [], []
+    deferred = int(metrics.get("target_columns", 0)) > 0
+    if columns and borderline / columns > limit and deferred:
+        notes.append(
+            f"{borderline} borderline columns deferred to Mapping, which holds the target "
+            "columns left in doubt"
+        )
+    elif columns and borderline / columns > limit:
         holds.append(
             f"{borderline} of {columns} columns are borderline, over the profile's "
             f"{limit:.0%}: a person confirms their domains"
         )
     holds += _over_budget("domains", float(metrics.get("seconds", 0.0)), contract)
+    if holds:
+        return GateOutcome("hold", (summary, *holds))
+    return GateOutcome("accept", (summary, *notes))
+
+
+def mapping_gate(
+    metrics: Mapping[str, Any], contract: RunContract, profile: ThresholdProfile
+) -> GateOutcome:
+    """The mapping gate's rules (see the module docstring).
+
+    Example:
+        >>> from core.contract import parse_contract
+        >>> from core.profiles import bundled_profiles
+        >>> c, p = parse_contract(_EXAMPLE), bundled_profiles()[0]
+        >>> m = {"columns": 5, "accepted": 4, "held": 0, "fix": 0, "unmapped": 1,
+        ...      "keys_accepted": True, "seconds": 0.1}
+        >>> mapping_gate(m, c, p).reasons
+        ('4 of 5 target columns accepted, 0 held, 0 to fix, 1 without a source',)
+        >>> mapping_gate(m | {"held": 1, "accepted": 3}, c, p).decision
+        'hold'
+    """
+    columns, accepted = int(metrics.get("columns", 0)), int(metrics.get("accepted", 0))
+    held, fix = int(metrics.get("held", 0)), int(metrics.get("fix", 0))
+    unmapped = int(metrics.get("unmapped", 0))
+    summary = (
+        f"{accepted} of {columns} target columns accepted, {held} held, {fix} to fix, "
+        f"{unmapped} without a source"
+    )
+    holds = []
+    if held:
+        holds.append(f"{held} mappings are in doubt: a person confirms or fixes them")
+    if fix:
+        holds.append(f"{fix} pipelines convert too few sample values: a person fixes them")
+    if not metrics.get("keys_accepted", True):
+        holds.append("a key column of the target has no accepted mapping")
+    if columns and not accepted:
+        holds.append("no target column has an accepted mapping")
+    holds += _over_budget("mapping", float(metrics.get("seconds", 0.0)), contract)
     if holds:
         return GateOutcome("hold", (summary, *holds))
     return GateOutcome("accept", (summary,))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from core.contract import Mode, RunContract, StageName
 from core.profiles import ThresholdProfile
 from ledger.events import Stage
-from supervisor.gates import GateOutcome, domains_gate, ingest_gate
+from supervisor.gates import GateOutcome, domains_gate, ingest_gate, mapping_gate
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -139,8 +139,37 @@ def _domains(ctx: StageContext, run_id: str, contract: RunContract) -> StageResu
     )
 
 
+def _mapping(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
+    from specialists.mapping.run import plan_mapping
+
+    ctx.report("mapping", "planning pipelines", 0, None, "columns", force=True)
+    outcome, seconds = plan_mapping(
+        ctx.db,
+        run_id=run_id,
+        contract=contract,
+        manifest=ctx.manifest,
+        profile=ctx.profile,
+        inputs=ctx.inputs,
+        base=ctx.base,
+    )
+    ctx.report("mapping", "done", outcome.columns, outcome.columns, "columns", force=True)
+    return StageResult(
+        outputs={"plan": outcome.plan_hash, "columns": outcome.columns},
+        metrics={
+            "columns": outcome.columns,
+            "accepted": outcome.accepted,
+            "held": outcome.held,
+            "fix": outcome.fix,
+            "unmapped": outcome.unmapped,
+            "keys_accepted": outcome.key_columns_accepted,
+            "seconds": round(seconds, 3),
+        },
+    )
+
+
 #: The stages, in the order of §5. Later stages are appended by their issues.
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("ingest", "INGEST", _ingest, ingest_gate),
     StageSpec("domains", "DOMAINS", _domains, domains_gate),
+    StageSpec("mapping", "MAPPING", _mapping, mapping_gate),
 )

@@ -373,6 +373,43 @@ def ledger_cmd(
         raise IntegrityError(f"ledger of run {run_id} fails verification: {check.problem}")
 
 
+@app.command("match")
+def match_cmd(
+    lhs: Annotated[
+        str, typer.Option("--lhs", help="Source: a CSV/TSV/Parquet file or a read-only SQL URL.")
+    ],
+    rhs: Annotated[
+        str, typer.Option("--rhs", help="Target: a schema YAML, or a data file with its header.")
+    ],
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Keep each target column's best N sources.")
+    ] = None,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print CSV: source,target,score (best first).")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Rank every (source column, target column) pair, best first, as Mapping scores them."""
+    import csv
+    import io
+
+    from supervisor.matching import match_columns
+
+    pairs = match_columns(lhs, rhs, top_k=top_k)
+    if as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["source", "target", "score"])
+        writer.writerows([p["source"], p["target"], f"{p['score']:.4f}"] for p in pairs)
+        typer.echo(out.getvalue(), nl=False)
+        return
+    width = max((len(p["target"]) for p in pairs), default=6)
+    lines = [f"{'target':<{width}}  score   source"] + [
+        f"{p['target']:<{width}}  {p['score']:.3f}  {p['source']}" for p in pairs
+    ]
+    _emit(as_json, {"pairs": pairs}, "\n".join(lines))
+
+
 @artifacts_app.command("show")
 def artifacts_show(
     hash: Annotated[str, typer.Argument(help="Full SHA-256, or a unique prefix of 8+ characters.")],

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from core.canonical import content_hash
 from core.contract import Mode, RunContract
 from core.profiles import ThresholdProfile
-from core.target_schema import TargetSchema, load_target_schema
+from core.target_schema import TargetSchema, contract_target_schema
 from specialists.domains.assign import Assignment, Centroids, ColumnInput, assign_columns
 from specialists.domains.calibration import Calibration, bundled_calibrations
 from specialists.domains.catalog import DomainCatalog, catalog_hash
@@ -43,7 +43,6 @@ __all__ = [
     "DomainsOutcome",
     "assign_domains",
     "domain_assignments",
-    "target_schema_of",
 ]
 
 #: The share of borderline columns above which the Domains gate holds, for a profile that sets
@@ -86,18 +85,6 @@ class DomainsOutcome:
     borderline: int
     low: int
     target_columns: int
-
-
-def target_schema_of(contract: RunContract, base: Path) -> TargetSchema | None:
-    """The contract's target schema: ``rhs.schema_ref``, or ``rhs.location`` when that is a
-    YAML file; None when the contract names none."""
-    ref = contract.rhs.schema_ref
-    if ref is None and contract.rhs.location.endswith((".yaml", ".yml")):
-        ref = contract.rhs.location
-    if ref is None:
-        return None
-    path = Path(ref)
-    return load_target_schema(path if path.is_absolute() else base / path)
 
 
 def _source_inputs(
@@ -237,7 +224,7 @@ def assign_domains(
     body = domain_assignments(
         catalog_body,
         sample_body if contract.mode == "data_mode" else None,
-        target_schema_of(contract, base),
+        contract_target_schema(contract, base),
         contract.mode,
         catalog,
         DomainSettings.of(profile),

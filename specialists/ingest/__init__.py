@@ -22,6 +22,10 @@ _EXPORTS = {
     "ReadOnlySource": "sql",
     "SourceTable": "sql",
     "check_read_only": "sql",
+    "file_bodies": "run",
+    "source_bodies": "run",
+    "source_files": "run",
+    "standard_frame": "run",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -29,5 +33,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from specialists.ingest.catalog import CatalogColumn, CatalogTable, catalog_table
     from specialists.ingest.files import FileFormat, canonical_headers, read_file, sniff
+    from specialists.ingest.run import file_bodies, source_bodies, source_files, standard_frame
     from specialists.ingest.sample import SamplePack, sample_pack
     from specialists.ingest.sql import ReadOnlySource, SourceTable, check_read_only

@@ -139,6 +139,9 @@ def catalog_table(name: str, frame: pl.DataFrame, source_names: list[str]) -> Ca
         series = frame.get_column(column)
         present = frame.height - nulls[column]
         kind, outliers = _settle(series, present, guesses[column], stats, column)
+        if kind.startswith(("integer", "decimal")) and stats.get(f"{column}\x00zeros"):
+            # Read as numbers, 06000 would lose its zero: codes with leading zeros stay text.
+            kind, outliers = "string", 0
         head = series.head(20_000).drop_nulls().unique(maintain_order=True)
         columns.append(
             CatalogColumn(
@@ -222,6 +225,10 @@ def _profile_exprs(
         + [pl.col(c).hash().n_unique().alias(f"{c}\x00hashed") for c in candidates]
     )
     for c, g in guesses.items():
+        if g in ("integer", "decimal"):  # a leading zero (06000, 0042) makes it a code
+            v = pl.col(c).str.strip_chars(" \t")
+            zero = v.str.contains(r"^[+-]?0[0-9]")
+            exprs.append(zero.any().alias(f"{c}\x00zeros"))
         if g == "integer":  # Polars' own parser first: far cheaper than a regex on every row
             native = pl.col(c).str.to_integer(strict=False).is_not_null().sum()
             exprs.append(native.alias(f"{c}\x00native"))

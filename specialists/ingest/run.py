@@ -26,9 +26,11 @@ from policy.manifest import PolicyManifest
 from specialists.ingest.catalog import catalog_table
 from specialists.ingest.files import read_file, sniff
 from specialists.ingest.sample import sample_pack
-from specialists.ingest.shim import standardization_plan
+from specialists.ingest.shim import apply_plan, standardization_plan
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from core.db import Database
     from specialists.ingest.sql import SourceTable
 
@@ -99,6 +101,14 @@ def ingest_files(
     seed = contract_seed(contract) if seed is None else seed
     catalogs, samples, rows = _file_bodies(contract, manifest, key, base, seed)
     return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def standard_frame(path: Path, standardization: Mapping[str, Any]) -> pl.DataFrame:
+    """The whole table of one source file in its Standard Schema: read as Ingest read it, with
+    the Catalog's standardization plan (``standardization``) applied. What executors run
+    pipelines over (the golden eval's cell accuracy; Migration's ETL)."""
+    frame = read_file(path, sniff(path)).frame
+    return apply_plan(frame, dict(standardization))[0]
 
 
 def file_bodies(
@@ -175,9 +185,22 @@ def ingest_sql(
     relative SQLite or DuckDB file path starts from ``base`` (the contract's folder), like a
     relative file source.
     """
+    seed = contract_seed(contract) if seed is None else seed
+    catalogs, samples, rows = _sql_bodies(contract, manifest, key, env, base, seed, progress)
+    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+
+
+def _sql_bodies(
+    contract: RunContract,
+    manifest: PolicyManifest,
+    key: bytes,
+    env: Mapping[str, str],
+    base: Path | None,
+    seed: int,
+    progress: ProgressFn,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     from specialists.ingest.sql import ReadOnlySource
 
-    seed = contract_seed(contract) if seed is None else seed
     location = contract.lhs.location
     if location.startswith("env:"):
         name = location.removeprefix("env:")
@@ -222,7 +245,23 @@ def ingest_sql(
                     key=key,
                 )
                 samples.append(pack.model_dump(mode="json"))
-    return _store(db, run_id, manifest, catalogs, samples, seed, rows)
+    return catalogs, samples, rows
+
+
+def source_bodies(
+    contract: RunContract,
+    manifest: PolicyManifest,
+    key: bytes,
+    base: Path,
+    env: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The Catalog and Sample Pack bodies Ingest would store for a file or SQL source, without
+    storing them (``conduit match`` ranks columns on them)."""
+    if contract.lhs.source.type != "sql":
+        return file_bodies(contract, manifest, key, base)
+    seed = contract_seed(contract)
+    catalogs, samples, _ = _sql_bodies(contract, manifest, key, env or {}, base, seed, no_progress)
+    return _bodies(catalogs, samples, seed)
 
 
 def _from_base(location: str, base: Path) -> str:

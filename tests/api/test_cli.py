@@ -302,12 +302,16 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["status"] == "held" and answer["held"]["stage"] == "domains"  # its turn
-    done = cli(
-        *("runs", "resume", run_id, "--decision", "accept"),
-        *("--actor", "ana", "--role", "analyst", "--base", base, "--json"),
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["status"] == "completed"
+    for stage in ("mapping", None):
+        done = cli(
+            *("runs", "resume", run_id, "--decision", "accept"),
+            *("--actor", "ana", "--role", "analyst", "--base", base, "--json"),
+        )
+        assert done.returncode == 0, done.stderr
+        answer = json.loads(done.stdout)
+        if stage is not None:  # human_confirm_required: every gate waits for a person
+            assert answer["status"] == "held" and answer["held"]["stage"] == stage
+    assert answer["status"] == "completed"
     again = cli(
         "runs",
         "resume",

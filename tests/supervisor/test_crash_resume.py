@@ -99,7 +99,7 @@ def test_sigkill_during_ingest_then_resume(
     # creation, lane, completion: once each; the step and its gate: once each
     assert events == [("SUPERVISOR", "accept")] * 2 + [("INGEST", "accept")] * 2 + [
         ("DOMAINS", "accept")
-    ] * 2 + [("SUPERVISOR", "accept")]
+    ] * 2 + [("MAPPING", "accept")] * 2 + [("SUPERVISOR", "accept")]
 
 
 def test_sigkill_while_following_a_held_gate_then_resume(
@@ -148,6 +148,7 @@ def test_sigkill_while_following_a_held_gate_then_resume(
         return str(json.loads(done.stdout)["status"])
 
     assert accept() == "held"  # the domains gate asks for confirmation in its turn
+    assert accept() == "held"  # and the mapping gate
     assert accept() == "completed"
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
@@ -160,5 +161,8 @@ def test_sigkill_while_following_a_held_gate_then_resume(
         ("DOMAINS", "accept"),  # the step
         ("DOMAINS", "hold"),  # the gate holds for confirmation
         ("DOMAINS", "accept"),  # a person accepts
+        ("MAPPING", "accept"),  # the step
+        ("MAPPING", "hold"),  # the gate holds for confirmation
+        ("MAPPING", "accept"),  # a person accepts
         ("SUPERVISOR", "accept"),  # completed
     ]

@@ -57,15 +57,16 @@ def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "completed" and state["lane"] == "interactive"
     assert state["ingest"]["outputs"]["rows"] == 60
-    assert state["decisions"] == {"ingest": "accept", "domains": "accept"}
+    assert state["decisions"] == {"ingest": "accept", "domains": "accept", "mapping": "accept"}
     assert state["domains"]["outputs"]["columns"] == 9
     assert get_run(db, run_id).status == "completed"
     # creation, lane and budgets, completion
     assert _decisions(db, run_id, "SUPERVISOR") == ["accept", "accept", "accept"]
     assert _decisions(db, run_id, "INGEST") == ["accept", "accept"]  # the step, the gate
     assert _decisions(db, run_id, "DOMAINS") == ["accept", "accept"]
+    assert _decisions(db, run_id, "MAPPING") == ["accept", "accept"]
     again = start_run(_ctx(db), run_id)  # a finished run is returned as it is
-    assert again["status"] == "completed" and len(_events(db, run_id)) == 7
+    assert again["status"] == "completed" and len(_events(db, run_id)) == 9
 
 
 def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
@@ -101,6 +102,8 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
         resume_run(ctx, run_id)
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "held" and done["held"]["stage"] == "domains"  # confirmed too
+    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    assert done["status"] == "held" and done["held"]["stage"] == "mapping"  # and Mapping
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
     with db.connect() as conn:
@@ -309,5 +312,7 @@ def test_a_relative_sqlite_source_starts_from_the_contract_folder(
     )
     ctx = GraphContext(db=db, manifest=current_manifest(), pii_key=b"k" * 32, base=tmp_path)
     state = start_run(ctx, run_id)
-    assert state["status"] == "completed" and state["ingest"]["outputs"]["rows"] == 7
+    assert state["ingest"]["outputs"]["rows"] == 7
+    # A GL table does not make bank transactions: Mapping holds for a person, past Ingest.
+    assert state["status"] == "held" and state["held"]["stage"] == "mapping"
     assert not (elsewhere / "data").exists()  # nothing was created beside the working directory

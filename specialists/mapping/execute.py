@@ -1,0 +1,183 @@
+"""Running pipelines: on the Sample Pack to decide, and over a whole table to produce the target.
+
+:func:`transform` is the executor: a Standard Schema frame in, one column per target column
+out, the accepted pipelines compiled to Polars expressions. The golden eval's cell accuracy runs
+it over the whole source, and Migration's ETL path runs the same function chunk by chunk, so the
+figures the eval reports are the figures a migration gets.
+
+:func:`sample_result` executes one pipeline on the sample and measures it (§12):
+
+- ``success_rate``: of the rows where every input is present and unmasked, the share the
+  pipeline converted (a non-NULL output). Rows with a missing input are not failures of the
+  pipeline: they are NULL in the target and the Analysis stage judges the null rate. Masked
+  values (``MASKED``) say nothing of the real ones; a column masked whole is decided on its
+  catalog type, as in a dry run.
+- ``near_match_rate``: of the rows the pipeline failed, the share another candidate reading
+  (another date order, another number format) converts: a fix is at hand.
+- constraint checks: the output type, key columns present and unique on the sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.target_schema import TargetColumn, TargetSchema
+from dsl.errors import DslError
+from dsl.ops import Limits
+from dsl.pipeline import Pipeline, output_type, validate_pipeline
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from specialists.mapping.columns import SourceColumn
+
+#: What the Policy Engine left of a masked value: ``<EMAIL_ADDRESS>``, ``(***) ***-**34``, or a
+#: pseudonym like ``PERSON_Q2ZDTRZ5FMSE``. A pipeline cannot be judged on such a value.
+MASKED = r"<[A-Z_]+>|\*\*\*|\b[A-Z][A-Z_]+_[A-Z0-9]{12}\b"
+
+__all__ = ["MASKED", "SampleResult", "best_candidate", "sample_frame", "sample_result", "transform"]
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    pipeline: Pipeline
+    rows: int
+    present: int  # rows with every input present
+    converted: int
+    success_rate: float
+    near_match_rate: float
+    type_ok: bool
+    unique: bool | None  # for key targets
+    examples: tuple[dict[str, Any], ...]
+    failures: tuple[tuple[str | None, ...], ...]  # masked inputs of failed rows (a few)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "present": self.present,
+            "converted": self.converted,
+            "success_rate": round(self.success_rate, 4),
+            "near_match_rate": round(self.near_match_rate, 4),
+            "type_ok": self.type_ok,
+            "unique": self.unique,
+        }
+
+
+def sample_frame(columns: Sequence[SourceColumn]) -> pl.DataFrame:
+    """The Sample Pack as a frame of text columns named by their Standard Schema names."""
+    import polars as pl
+
+    return pl.DataFrame({c.name: pl.Series(c.name, list(c.values), dtype=pl.Utf8) for c in columns})
+
+
+def checked(doc: Mapping[str, Any] | Pipeline, limits: Limits | None = None) -> Pipeline:
+    """Validate a pipeline against the DSL and the Policy Manifest's limits (DSL_REJECT)."""
+    return validate_pipeline(doc, limits=limits)
+
+
+def _present(pipeline: Pipeline) -> pl.Expr:
+    import polars as pl
+
+    return pl.all_horizontal(
+        [
+            pl.col(i.name).is_not_null() & ~pl.col(i.name).str.contains(MASKED).fill_null(False)
+            for i in pipeline.inputs
+        ]
+    )
+
+
+def _display(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, bool)) else str(value)
+
+
+def sample_result(
+    pipeline: Pipeline,
+    frame: pl.DataFrame,
+    target: TargetColumn,
+    *,
+    alternatives: Sequence[Pipeline] = (),
+) -> SampleResult:
+    """Execute ``pipeline`` on the sample ``frame`` and measure it (see the module docstring)."""
+    import polars as pl
+
+    from dsl.compile.polars import compile_polars
+
+    out = compile_polars(pipeline).alias("__out")
+    inputs = [i.name for i in pipeline.inputs]
+    done = frame.select(
+        *[pl.col(i) for i in dict.fromkeys(inputs)], out, _present(pipeline).alias("__present")
+    )
+    present = done.filter(pl.col("__present"))
+    failed = present.filter(pl.col("__out").is_null())
+    near = 0
+    if failed.height and alternatives:
+        rescued = pl.lit(False)
+        for alt in alternatives:
+            rescued = rescued | compile_polars(alt).is_not_null()
+        near = int(failed.select(rescued.sum()).item())
+    converted = present.height - failed.height
+    unique = None
+    if target.key:
+        values = present.get_column("__out")
+        unique = values.null_count() == 0 and values.n_unique() == values.len()
+    examples = tuple(
+        {"in": [_display(row[i]) for i in inputs], "out": _display(row["__out"])}
+        for row in present.filter(pl.col("__out").is_not_null()).head(3).iter_rows(named=True)
+    )
+    failures = tuple(tuple(row[i] for i in inputs) for row in failed.head(3).iter_rows(named=True))
+    return SampleResult(
+        pipeline=pipeline,
+        rows=frame.height,
+        present=present.height,
+        converted=converted,
+        success_rate=converted / present.height if present.height else 1.0,
+        near_match_rate=near / failed.height if failed.height else 0.0,
+        type_ok=str(output_type(pipeline)) == target.type,
+        unique=unique,
+        examples=examples,
+        failures=failures,
+    )
+
+
+def best_candidate(
+    docs: Sequence[Mapping[str, Any]],
+    frame: pl.DataFrame | None,
+    target: TargetColumn,
+    limits: Limits | None = None,
+) -> SampleResult | Pipeline | None:
+    """The candidate that converts the most sample values (the first on ties), measured; with
+    no sample, the first valid candidate; None when no candidate is valid DSL."""
+    valid: list[Pipeline] = []
+    for doc in docs:
+        try:
+            valid.append(checked(doc, limits))
+        except DslError:
+            continue
+    if not valid:
+        return None
+    if frame is None or frame.height == 0:
+        return valid[0]
+    results = [sample_result(p, frame, target) for p in valid]
+    best = max(range(len(results)), key=lambda i: (results[i].converted, -i))
+    others = [p for i, p in enumerate(valid) if i != best]
+    return sample_result(valid[best], frame, target, alternatives=others)
+
+
+def transform(
+    frame: pl.DataFrame, pipelines: Mapping[str, Pipeline], target: TargetSchema
+) -> pl.DataFrame:
+    """The target table of ``frame``: every target column in schema order, from its pipeline,
+    or NULL when it has none (unmapped or not accepted)."""
+    import polars as pl
+
+    from dsl.compile.polars import compile_polars
+
+    exprs = [
+        compile_polars(pipelines[c.name]).alias(c.name)
+        if c.name in pipelines
+        else pl.lit(None, dtype=pl.Utf8).alias(c.name)
+        for c in target.columns
+    ]
+    return frame.select(exprs)

@@ -1,0 +1,323 @@
+"""The Mapping Plan v1 of a run: per target column its sources, pipeline, confidence, decision.
+
+For every target column the plan
+
+1. scores every source column (:mod:`specialists.mapping.match`) and asks the compose and
+   decompose rules (:mod:`specialists.mapping.compose`) for a proposal;
+2. assigns single sources greedily, best pair first, each source to one target (compose and
+   decompose proposals reuse sources freely), and keeps a proposal when it scores above the
+   target's best single source;
+3. writes the candidate pipelines of the chosen reading (:mod:`specialists.mapping.pipelines`),
+   validates them against the DSL and the Policy Manifest's limits, and in ``data_mode``
+   executes them on the masked Sample Pack (:mod:`specialists.mapping.execute`);
+4. decides: ``accept`` when the score reaches ``accept_score`` and, in data_mode, the sample
+   success rate reaches the profile's ``mapping.accept_rate_min`` with the target type and key
+   uniqueness holding; ``hold`` when the score is lower, or the success rate falls short by no
+   more than ``mapping.near_match_window``; ``fix`` when it falls short by more (the pipeline
+   must change); ``unmapped`` when no source scores ``floor`` or more. A target with no source is
+   reported, never invented. ``metadata_only`` decides on scores alone (a dry run: pipelines are
+   validated and compiled, not executed).
+
+Compiled previews (PostgreSQL, DuckDB, MySQL, SQLite and Polars) are stored with each pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from core.contract import Mode
+from core.profiles import ThresholdProfile
+from core.target_schema import TargetSchema
+from dsl.ops import Limits
+from dsl.pipeline import Pipeline
+from specialists.mapping.columns import SourceColumn, TargetSpec, source_columns, target_specs
+from specialists.mapping.compose import Proposal, compose_proposals
+from specialists.mapping.execute import SampleResult, best_candidate, sample_frame
+from specialists.mapping.match import W_TYPE, PairScore, score_pair
+from specialists.mapping.names import concepts
+from specialists.mapping.pipelines import atomic_candidates
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["MappingSettings", "mapping_plan", "plan_pipelines"]
+
+ACCEPT_SCORE = 0.5
+FLOOR = 0.3
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    accept_rate_min: float
+    near_match_window: float
+    accept_score: float = ACCEPT_SCORE
+    floor: float = FLOOR
+
+    @classmethod
+    def of(cls, profile: ThresholdProfile) -> MappingSettings:
+        return cls(profile.mapping.accept_rate_min, profile.mapping.near_match_window)
+
+
+@dataclass(frozen=True)
+class _Choice:
+    target: TargetSpec
+    sources: tuple[SourceColumn, ...]
+    strategy: str
+    docs: tuple[dict[str, Any], ...]
+    score: float
+    rationale: str
+    type_fit: float | None = None
+
+
+def _strategy(target: TargetSpec, source: SourceColumn, pipeline: Pipeline) -> str:
+    ops = {str(getattr(op, "op", "")) for op in pipeline.ops}
+    if ops & {"unit_convert", "safe_math"}:
+        return "unit"
+    if ops - {"trim"}:
+        return "type_alignment"
+    return "atomic"
+
+
+#: Types distinctive enough that "the only one in, the only one out" is evidence.
+_DISTINCT_TYPES = ("date", "timestamp", "boolean")
+ONLY_OF_TYPE_BONUS = 0.25
+
+
+def _only_of_its_type(
+    targets: Sequence[TargetSpec],
+    sources: Sequence[SourceColumn],
+    ranked: dict[str, list[PairScore]],
+) -> None:
+    """Raise the pair of the only target and the only source of a distinctive type (the one date
+    in, the one date out) by ``ONLY_OF_TYPE_BONUS``, and re-sort."""
+    for family in _DISTINCT_TYPES:
+        ts = [t for t in targets if t.family == family]
+        ss = [s for s in sources if s.family == family]
+        if len(ts) != 1 or len(ss) != 1:
+            continue
+        pairs = ranked[ts[0].name]
+        for i, p in enumerate(pairs):
+            if p.source == ss[0].header:
+                pairs[i] = replace(p, score=min(1.0, p.score + ONLY_OF_TYPE_BONUS))
+        pairs.sort(key=lambda p: -p.score)
+
+
+def _assign(
+    targets: Sequence[TargetSpec],
+    sources: Sequence[SourceColumn],
+    proposals: Mapping[str, Proposal],
+    settings: MappingSettings,
+    context: frozenset[str],
+) -> tuple[dict[str, _Choice], dict[str, list[PairScore]]]:
+    by_header = {s.header: s for s in sources}
+    ranked = {
+        t.name: sorted((score_pair(t, s, context) for s in sources), key=lambda p: -p.score)
+        for t in targets
+    }
+    _only_of_its_type(targets, sources, ranked)
+    chosen: dict[str, _Choice] = {}
+    for t in targets:
+        p = proposals.get(t.name)
+        best = ranked[t.name][0] if ranked[t.name] else None
+        # A proposal wins over a better single source only when that source is one of its
+        # parts: then the proposal is the fuller reading of it.
+        if p is not None and (
+            best is None or p.score >= best.score or best.source in {s.header for s in p.sources}
+        ):
+            chosen[t.name] = _Choice(t, p.sources, p.strategy, p.docs, p.score, p.rationale)
+    used: set[str] = set()
+    spec = {t.name: t for t in targets}
+    pairs = sorted(
+        (p for name, ps in ranked.items() if name not in chosen for p in ps),
+        key=lambda p: (-p.score, p.target),
+    )
+    for pair in pairs:
+        if pair.target in chosen or pair.source in used or pair.score < settings.floor:
+            continue
+        source = by_header[pair.source]
+        t = spec[pair.target]
+        domain = "n/a" if pair.domain is None else f"{pair.domain:.2f}"
+        chosen[pair.target] = _Choice(
+            t,
+            (source,),
+            "atomic",
+            tuple(atomic_candidates(t.column, source)),
+            pair.score,
+            f"best single source (name {pair.name:.2f}, domain {domain}, type {pair.type:.1f})",
+            pair.type,
+        )
+        used.add(pair.source)
+    return chosen, ranked
+
+
+def _decide(
+    choice: _Choice, result: SampleResult | Pipeline, settings: MappingSettings, mode: Mode
+) -> tuple[str, str]:
+    if choice.score < settings.accept_score:
+        return "hold", f"score {choice.score:.2f} under {settings.accept_score}: a person confirms"
+    if not isinstance(result, SampleResult):
+        return (
+            "accept",
+            "dry run: the pipeline validates and compiles"
+            if mode == "metadata_only"
+            else "no sample rows",
+        )
+    if not result.type_ok:
+        return "fix", "the pipeline does not end in the target type"
+    gap = settings.accept_rate_min - result.success_rate
+    if gap <= 0:
+        return "accept", f"{result.success_rate:.0%} of sample values converted"
+    if gap <= settings.near_match_window:
+        return (
+            "hold",
+            f"{result.success_rate:.0%} converted: near the {settings.accept_rate_min:.0%} bar",
+        )
+    return "fix", f"only {result.success_rate:.0%} of sample values converted"
+
+
+def _previews(pipeline: Pipeline) -> dict[str, str]:
+    from dsl.compile import previews
+
+    return previews(pipeline)
+
+
+def _column(
+    t: TargetSpec,
+    choice: _Choice | None,
+    ranked: Sequence[PairScore],
+    frame: pl.DataFrame | None,
+    settings: MappingSettings,
+    mode: Mode,
+    limits: Limits | None,
+) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "target": t.name,
+        "type": t.column.type,
+        "key": t.column.key,
+        "target_domain": t.domain,
+        "alternatives": [p.as_dict() for p in ranked[:3]],
+    }
+    if choice is None:
+        best = ranked[0] if ranked else None
+        why = (
+            f"no source fits (best score {best.score if best else 0.0:.2f}, under {settings.floor})"
+            if best is None or best.score < settings.floor
+            else f"its best source {best.source!r} ({best.score:.2f}) fits another target better"
+        )
+        return base | {
+            "sources": [],
+            "source_domains": [],
+            "strategy": "none",
+            "pipeline": None,
+            "confidence": 0.0,
+            "decision": "unmapped",
+            "rationale": why,
+            "sample": None,
+            "examples": [],
+            "previews": {},
+        }
+    result = best_candidate(choice.docs, frame, t.column, limits)
+    common = {
+        "sources": [s.header for s in choice.sources],
+        "source_columns": [s.name for s in choice.sources],
+        "source_domains": [s.domain for s in choice.sources],
+        "confidence": round(choice.score, 4),
+    }
+    if result is None:
+        return (
+            base
+            | common
+            | {
+                "strategy": choice.strategy,
+                "pipeline": None,
+                "decision": "fix",
+                "rationale": f"{choice.rationale}; no candidate pipeline is valid DSL",
+                "sample": None,
+                "examples": [],
+                "previews": {},
+            }
+        )
+    pipeline = result.pipeline if isinstance(result, SampleResult) else result
+    if isinstance(result, SampleResult) and choice.strategy == "atomic" and choice.type_fit == 0.5:
+        # A text source's type fit was a guess (0.5) until the sample said how much converts.
+        choice = replace(choice, score=choice.score + W_TYPE * (result.success_rate - 0.5))
+        common["confidence"] = round(choice.score, 4)
+    strategy = choice.strategy
+    if strategy == "atomic":
+        strategy = _strategy(t, choice.sources[0], pipeline)
+    decision, why = _decide(choice, result, settings, mode)
+    sample = result.as_dict() if isinstance(result, SampleResult) else None
+    return (
+        base
+        | common
+        | {
+            "strategy": strategy,
+            "pipeline": pipeline.model_dump(mode="json"),
+            "pipeline_hash": pipeline.hash,
+            "decision": decision,
+            "rationale": f"{choice.rationale}; {why}",
+            "sample": sample,
+            "examples": list(result.examples) if isinstance(result, SampleResult) else [],
+            "previews": _previews(pipeline),
+        }
+    )
+
+
+def mapping_plan(
+    catalog_body: Mapping[str, Any],
+    sample_body: Mapping[str, Any] | None,
+    assignments_body: Mapping[str, Any] | None,
+    target: TargetSchema,
+    mode: Mode,
+    settings: MappingSettings,
+    *,
+    limits: Limits | None = None,
+) -> dict[str, Any]:
+    """The Mapping Plan v1 body (see the module docstring)."""
+    sources = source_columns(
+        catalog_body, sample_body if mode == "data_mode" else None, assignments_body
+    )
+    targets = target_specs(target, assignments_body)
+    frame = sample_frame(sources) if mode == "data_mode" and sample_body else None
+    chosen, ranked = _assign(
+        targets, sources, compose_proposals(targets, sources), settings, concepts(target.table)
+    )
+    columns = [
+        _column(t, chosen.get(t.name), ranked[t.name], frame, settings, mode, limits)
+        for t in targets
+    ]
+    decisions = [c["decision"] for c in columns]
+    tables = {s.table for s in sources}
+    return {
+        "version": 1,
+        "mode": mode,
+        "source_table": sorted(tables)[0] if tables else None,
+        "target": {"table": target.table, "keys": list(target.keys)},
+        "settings": {
+            "accept_rate_min": settings.accept_rate_min,
+            "near_match_window": settings.near_match_window,
+            "accept_score": settings.accept_score,
+            "floor": settings.floor,
+        },
+        "summary": {
+            "columns": len(columns),
+            "accepted": decisions.count("accept"),
+            "held": decisions.count("hold"),
+            "fix": decisions.count("fix"),
+            "unmapped": decisions.count("unmapped"),
+        },
+        "columns": columns,
+    }
+
+
+def plan_pipelines(plan: Mapping[str, Any], *, accepted_only: bool = True) -> dict[str, Pipeline]:
+    """The pipelines of a Mapping Plan body by target column (accepted ones by default)."""
+    from dsl.pipeline import validate_pipeline
+
+    return {
+        c["target"]: validate_pipeline(c["pipeline"])
+        for c in plan["columns"]
+        if c.get("pipeline") and (c["decision"] == "accept" or not accepted_only)
+    }
