@@ -46,6 +46,10 @@ __all__ = ["MappingSettings", "mapping_plan", "plan_pipelines"]
 
 ACCEPT_SCORE = 0.5
 FLOOR = 0.3
+#: A pair under ``accept_score`` is still accepted when it scores at least ``CLEAR_SCORE`` and
+#: leads the target's runner-up source by ``CLEAR_MARGIN``: an unambiguous best match.
+CLEAR_SCORE = 0.4
+CLEAR_MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class _Choice:
     score: float
     rationale: str
     type_fit: float | None = None
+    margin: float = 0.0  # over the target's runner-up source
 
 
 def _strategy(target: TargetSpec, source: SourceColumn, pipeline: Pipeline) -> str:
@@ -104,6 +109,11 @@ def _only_of_its_type(
         pairs.sort(key=lambda p: -p.score)
 
 
+def _margin(ranked: Sequence[PairScore], pair: PairScore) -> float:
+    others = [p.score for p in ranked if p.source != pair.source]
+    return pair.score - (max(others) if others else 0.0)
+
+
 def _assign(
     targets: Sequence[TargetSpec],
     sources: Sequence[SourceColumn],
@@ -127,7 +137,9 @@ def _assign(
             best is None or p.score >= best.score or best.source in {s.header for s in p.sources}
         ):
             chosen[t.name] = _Choice(t, p.sources, p.strategy, p.docs, p.score, p.rationale)
-    used: set[str] = set()
+    # A column split into parts (decompose) is taken; one joined into a whole (compose) is not:
+    # ``First Name`` feeds ``first_name`` as well as ``full_name``.
+    used = {s.header for c in chosen.values() if c.strategy == "decompose" for s in c.sources}
     spec = {t.name: t for t in targets}
     pairs = sorted(
         (p for name, ps in ranked.items() if name not in chosen for p in ps),
@@ -147,6 +159,7 @@ def _assign(
             pair.score,
             f"best single source (name {pair.name:.2f}, domain {domain}, type {pair.type:.1f})",
             pair.type,
+            _margin(ranked[pair.target], pair),
         )
         used.add(pair.source)
     return chosen, ranked
@@ -155,7 +168,8 @@ def _assign(
 def _decide(
     choice: _Choice, result: SampleResult | Pipeline, settings: MappingSettings, mode: Mode
 ) -> tuple[str, str]:
-    if choice.score < settings.accept_score:
+    clear = choice.score >= CLEAR_SCORE and choice.margin >= CLEAR_MARGIN
+    if choice.score < settings.accept_score and not clear:
         return "hold", f"score {choice.score:.2f} under {settings.accept_score}: a person confirms"
     if not isinstance(result, SampleResult):
         return (
