@@ -26,6 +26,11 @@ get discovery and staged deltas, not a stopped run): a borderline domain lowers 
 every mapping that reads the column, and Mapping holds exactly the target columns it leaves in
 doubt. It holds on the wall-time budget like every stage.
 
+The analysis gate holds when any check fails (null rate over ``analysis.null_rate_max``,
+duplicate keys over ``analysis.dup_key_rate_max``, cents written as dollars, future dates, an
+unmapped key...): each failure comes with a recommended fix for a person to apply. Warnings are
+reported and do not hold.
+
 The mapping gate holds when any target column's mapping is held or needs a fix (each waits for
 a person), or a key column of the target has no accepted mapping; target columns with no source
 are reported, and do not hold the run.
@@ -208,6 +213,33 @@ def mapping_gate(
     if columns and not accepted:
         holds.append("no target column has an accepted mapping")
     holds += _over_budget("mapping", float(metrics.get("seconds", 0.0)), contract)
+    if holds:
+        return GateOutcome("hold", (summary, *holds))
+    return GateOutcome("accept", (summary,))
+
+
+def analysis_gate(
+    metrics: Mapping[str, Any], contract: RunContract, profile: ThresholdProfile
+) -> GateOutcome:
+    """The analysis gate's rules (see the module docstring).
+
+    Example:
+        >>> from core.contract import parse_contract
+        >>> from core.profiles import bundled_profiles
+        >>> c, p = parse_contract(_EXAMPLE), bundled_profiles()[0]
+        >>> m = {"checks": 12, "fails": 0, "warns": 2, "seconds": 0.1}
+        >>> analysis_gate(m, c, p).reasons
+        ('12 checks: 0 failed, 2 warnings',)
+        >>> analysis_gate(m | {"fails": 1}, c, p).decision
+        'hold'
+    """
+    checks, fails = int(metrics.get("checks", 0)), int(metrics.get("fails", 0))
+    warns = int(metrics.get("warns", 0))
+    summary = f"{checks} checks: {fails} failed, {warns} warnings"
+    holds = []
+    if fails:
+        holds.append(f"{fails} checks failed: a person applies the recommended fixes or accepts")
+    holds += _over_budget("analysis", float(metrics.get("seconds", 0.0)), contract)
     if holds:
         return GateOutcome("hold", (summary, *holds))
     return GateOutcome("accept", (summary,))

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from core.contract import Mode, RunContract, StageName
 from core.profiles import ThresholdProfile
 from ledger.events import Stage
-from supervisor.gates import GateOutcome, domains_gate, ingest_gate, mapping_gate
+from supervisor.gates import (
+    GateOutcome,
+    analysis_gate,
+    domains_gate,
+    ingest_gate,
+    mapping_gate,
+)
 
 if TYPE_CHECKING:
     from core.db import Database
@@ -167,9 +173,35 @@ def _mapping(ctx: StageContext, run_id: str, contract: RunContract) -> StageResu
     )
 
 
+def _analysis(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
+    from specialists.analysis.run import analyze_run
+
+    ctx.report("analysis", "checking quality", 0, None, "steps", force=True)
+    outcome, seconds = analyze_run(
+        ctx.db,
+        run_id=run_id,
+        contract=contract,
+        manifest=ctx.manifest,
+        profile=ctx.profile,
+        inputs=ctx.inputs,
+        base=ctx.base,
+    )
+    ctx.report("analysis", "done", outcome.checks, outcome.checks, "steps", force=True)
+    return StageResult(
+        outputs={"report": outcome.report_hash, "checks": outcome.checks},
+        metrics={
+            "checks": outcome.checks,
+            "fails": outcome.fails,
+            "warns": outcome.warns,
+            "seconds": round(seconds, 3),
+        },
+    )
+
+
 #: The stages, in the order of §5. Later stages are appended by their issues.
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("ingest", "INGEST", _ingest, ingest_gate),
     StageSpec("domains", "DOMAINS", _domains, domains_gate),
     StageSpec("mapping", "MAPPING", _mapping, mapping_gate),
+    StageSpec("analysis", "ANALYSIS", _analysis, analysis_gate),
 )

@@ -67,7 +67,11 @@ def _empty(name: str) -> pl.Expr:
 
 
 def coverage_checks(sample: Sample) -> Findings:
-    mapped = [c for c in sample.columns if c.mapped]
+    # What the sample can show: accepted columns (held ones produce nothing until a person
+    # decides), whose values were not masked.
+    mapped = [
+        c for c in sample.columns if c.mapped and c.decision == "accept" and not c.masked_sample
+    ]
     produced = [
         c.target for c in sample.produced() if sample.output[c.target].null_count() < sample.rows
     ]

@@ -47,6 +47,8 @@ class PlanColumn:
     decision: str = "unmapped"
     confidence: float = 0.0
     sample: Mapping[str, Any] | None = field(default=None, compare=False)
+    #: The sample holds only masked values of its sources: the data checks leave it out.
+    masked_sample: bool = False
 
     @property
     def family(self) -> str:
@@ -89,6 +91,7 @@ def plan_columns(plan: Mapping[str, Any], target: TargetSchema) -> list[PlanColu
                 decision=str(doc.get("decision") or ("unmapped" if not sources else "hold")),
                 confidence=float(doc.get("confidence") or 0.0),
                 sample=doc.get("sample"),
+                masked_sample=bool(doc.get("masked_sample")),
             )
         )
     return columns

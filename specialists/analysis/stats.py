@@ -20,6 +20,12 @@ __all__ = ["ks_critical", "ks_statistic", "median", "parse_number", "psi"]
 
 _SMOOTH = 1e-4
 _NOISE = re.compile(r"[\s$€£¥',]")
+_EU_NOISE = re.compile(r"[\s$€£¥'.]")
+#: A decimal comma: ``1.234,56``, ``1 234,56``, ``0,5`` (a comma followed by other than 3 digits,
+#: or after the last dot).
+_DECIMAL_COMMA = re.compile(
+    r"^[^,]*[0-9](?:[.\s'][0-9]{3})*,[0-9]{1,2}(?:[^0-9].*)?$|^[^,.]*,[0-9]{1,2}$"
+)
 
 
 def parse_number(text: str | None) -> float | None:
@@ -31,10 +37,15 @@ def parse_number(text: str | None) -> float | None:
         (1250.5, -75.0, -20.0)
         >>> parse_number("n/a") is None, parse_number("") is None
         (True, True)
+        >>> parse_number("1.080,47"), parse_number("1 234,56"), parse_number("0,00")
+        (1080.47, 1234.56, 0.0)
     """
     if text is None:
         return None
-    value = _NOISE.sub("", text)
+    if _DECIMAL_COMMA.match(text.strip()):
+        value = _EU_NOISE.sub("", text).replace(",", ".")
+    else:
+        value = _NOISE.sub("", text)
     negative = False
     if value.startswith("(") and value.endswith(")"):
         value, negative = value[1:-1], True

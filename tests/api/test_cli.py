@@ -302,7 +302,7 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["status"] == "held" and answer["held"]["stage"] == "domains"  # its turn
-    for stage in ("mapping", None):
+    for stage in ("mapping", "analysis", None):
         done = cli(
             *("runs", "resume", run_id, "--decision", "accept"),
             *("--actor", "ana", "--role", "analyst", "--base", base, "--json"),

@@ -99,7 +99,7 @@ def test_sigkill_during_ingest_then_resume(
     # creation, lane, completion: once each; the step and its gate: once each
     assert events == [("SUPERVISOR", "accept")] * 2 + [("INGEST", "accept")] * 2 + [
         ("DOMAINS", "accept")
-    ] * 2 + [("MAPPING", "accept")] * 2 + [("SUPERVISOR", "accept")]
+    ] * 2 + [("MAPPING", "accept")] * 2 + [("ANALYSIS", "accept")] * 2 + [("SUPERVISOR", "accept")]
 
 
 def test_sigkill_while_following_a_held_gate_then_resume(
@@ -149,6 +149,7 @@ def test_sigkill_while_following_a_held_gate_then_resume(
 
     assert accept() == "held"  # the domains gate asks for confirmation in its turn
     assert accept() == "held"  # and the mapping gate
+    assert accept() == "held"  # and the analysis gate
     assert accept() == "completed"
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
@@ -164,5 +165,8 @@ def test_sigkill_while_following_a_held_gate_then_resume(
         ("MAPPING", "accept"),  # the step
         ("MAPPING", "hold"),  # the gate holds for confirmation
         ("MAPPING", "accept"),  # a person accepts
+        ("ANALYSIS", "accept"),  # the step
+        ("ANALYSIS", "hold"),  # the gate holds for confirmation
+        ("ANALYSIS", "accept"),  # a person accepts
         ("SUPERVISOR", "accept"),  # completed
     ]

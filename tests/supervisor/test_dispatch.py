@@ -226,14 +226,15 @@ def test_on_redis_runs_are_queued_and_served_by_workers(
     )
     assert again.returncode == 0, again.stderr
     _worker_burst(env, "interactive")
-    assert get_run(db, run_id).status == "held"  # and the mapping gate
-    third = _conduit(
-        env,
-        *("runs", "resume", run_id, "--decision", "accept"),
-        *("--actor", "ana.analyst", "--role", "analyst"),
-    )
-    assert third.returncode == 0, third.stderr
-    _worker_burst(env, "interactive")
+    assert get_run(db, run_id).status == "held"  # and the mapping gate, then analysis
+    for gate in ("mapping", "analysis"):
+        answer = _conduit(
+            env,
+            *("runs", "resume", run_id, "--decision", "accept"),
+            *("--actor", "ana.analyst", "--role", "analyst"),
+        )
+        assert answer.returncode == 0, (gate, answer.stderr)
+        _worker_burst(env, "interactive")
     assert get_run(db, run_id).status == "completed"
     followed = _conduit(env, "runs", "follow", run_id, "--json")
     assert followed.returncode == 0, followed.stderr

@@ -57,7 +57,12 @@ def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "completed" and state["lane"] == "interactive"
     assert state["ingest"]["outputs"]["rows"] == 60
-    assert state["decisions"] == {"ingest": "accept", "domains": "accept", "mapping": "accept"}
+    assert state["decisions"] == {
+        "ingest": "accept",
+        "domains": "accept",
+        "mapping": "accept",
+        "analysis": "accept",
+    }
     assert state["domains"]["outputs"]["columns"] == 9
     assert get_run(db, run_id).status == "completed"
     # creation, lane and budgets, completion
@@ -65,8 +70,9 @@ def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     assert _decisions(db, run_id, "INGEST") == ["accept", "accept"]  # the step, the gate
     assert _decisions(db, run_id, "DOMAINS") == ["accept", "accept"]
     assert _decisions(db, run_id, "MAPPING") == ["accept", "accept"]
+    assert _decisions(db, run_id, "ANALYSIS") == ["accept", "accept"]
     again = start_run(_ctx(db), run_id)  # a finished run is returned as it is
-    assert again["status"] == "completed" and len(_events(db, run_id)) == 9
+    assert again["status"] == "completed" and len(_events(db, run_id)) == 11
 
 
 def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
@@ -103,8 +109,9 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "held" and done["held"]["stage"] == "domains"  # confirmed too
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
-    assert done["status"] == "held" and done["held"]["stage"] == "mapping"  # and Mapping
-    done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
+    for stage in ("mapping", "analysis"):  # and each later gate
+        assert done["status"] == "held" and done["held"]["stage"] == stage
+        done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
     with db.connect() as conn:
         gates = [
