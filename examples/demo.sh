@@ -2,9 +2,10 @@
 # `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
 # Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
 # chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
-# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, each held gate answered
-# by a demo actor), and ends with the Decision Summary and the verified ledger.
-# Later stages extend this as they land.
+# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, Mapping, Analysis;
+# each held gate answered by a demo actor), prints the Domain Assignments, Mapping Plan and Analysis Report, and ends with
+# the verified ledger.
+# Migration extends this when it lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conduit() { .venv/bin/conduit "$@"; }
@@ -37,7 +38,7 @@ status=0
 conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
 echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
 echo
-echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, their gates)"
+echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, Mapping, Analysis, their gates)"
 echo "(the contract asks a person to confirm each gate: --follow would wait there, so this demo"
 echo " follows in the background and answers each hold as a demo actor)"
 conduit runs start "$run_id" --base examples/bank_transactions --follow &
@@ -81,6 +82,30 @@ body = body.get("body", body)
 for r in body["source"]:
     domain = r["domain_id"] or "unknown"
     print(f"  {r['column']:<14} {domain:<26} {r['band']:<10} confidence {r['confidence']:.2f}")
+
+
+def latest(kind: str) -> dict:
+    refs = [a for a in conduit("artifacts", "list", sys.argv[1]) if a["kind"] == kind]
+    found = conduit("artifacts", "show", refs[-1]["hash"])
+    return found.get("body", found)
+
+
+plan = latest("mapping_plan")
+print()
+print("== the Mapping Plan (target column <- sources: strategy, decision, sample success)")
+for c in plan["columns"]:
+    sources = " + ".join(c["sources"]) or "(no source)"
+    rate = f"{c['sample']['success_rate']:.0%}" if c.get("sample") else "-"
+    print(f"  {c['target']:<12} <- {sources:<16} {c['strategy']:<14} {c['decision']:<8} {rate}")
+amount = next(c for c in plan["columns"] if c["target"] == "amount_usd")
+ops = [op["op"] for op in amount["pipeline"]["ops"]]
+print(f"  amount_usd pipeline: {' -> '.join(ops)}; compiled previews for", ", ".join(amount["previews"]))
+report = latest("analysis_report")
+m = report["metrics"]
+print()
+print(f"== the Analysis Report: {m['checks']} checks, {m['fails']} failed, {m['warns']} warnings")
+for a in report["anomalies"]:
+    print(f"  {a['severity']:<4} {a['code']:<20} {a['message'][:90]}")
 PY
 echo
 echo "== conduit ledger $run_id --verify"
