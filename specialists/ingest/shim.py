@@ -9,7 +9,7 @@ any other, from the type the catalog inferred:
 ============  ==========================================================================
 type          pipeline
 ============  ==========================================================================
-string        ``trim``, ``collapse_whitespace``
+string        ``trim`` (interior whitespace is data: a two-line street keeps its newline)
 integer       ``trim``, ``type_cast integer``, ``type_cast string``
 decimal(p,s)  ``trim``, ``type_cast decimal(p,s)`` (thousands commas read), ``type_cast string``
 boolean       ``trim``, ``type_cast boolean``, ``type_cast string`` (``true``/``false``)
@@ -46,7 +46,7 @@ def _ops(kind: str) -> list[dict[str, Any]]:
     trim: list[dict[str, Any]] = [{"op": "trim"}]
     text = {"op": "type_cast", "to": "string"}
     if kind == "string":
-        return trim + [{"op": "collapse_whitespace"}]
+        return trim
     if kind in ("integer", "boolean"):
         return trim + [{"op": "type_cast", "to": kind}, text]
     if kind.startswith("decimal"):
@@ -100,7 +100,7 @@ def apply_plan(frame: pl.DataFrame, plan: dict[str, Any]) -> tuple[pl.DataFrame,
         >>> f = pl.DataFrame({"n": [" 1,234.50", "n/a"] + ["2.00"] * 60, "s": ["a  b ", None] * 31})
         >>> out, kept = apply_plan(f, standardization_plan(catalog_table("t", f, ["n", "s"])))
         >>> out.head(3).to_dict(as_series=False), kept
-        ({'n': ['1234.50', 'n/a', '2.00'], 's': ['a b', None, 'a b']}, {'n': 1, 's': 0})
+        ({'n': ['1234.50', 'n/a', '2.00'], 's': ['a  b', None, 'a  b']}, {'n': 1, 's': 0})
     """
     import polars as pl
 

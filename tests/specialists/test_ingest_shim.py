@@ -54,7 +54,8 @@ def test_every_type_gets_its_pipeline_and_canonical_text() -> None:
         "rate": "1.5e3",
         "memo": None,
     }
-    assert out["amount"][0] == "1234.50" and out["memo"][0] == "Card purchase"
+    # Ends are trimmed; interior whitespace is data and stays (a two-line street keeps its line).
+    assert out["amount"][0] == "1234.50" and out["memo"][0] == "Card   purchase"
     assert set(kept.values()) == {0}
     assert plan["headers"]["txn_id"] == "txn_id" and len(plan["hash"]) == 64
 
