@@ -20,6 +20,10 @@ What is scored:
   run held before Mapping counts its borderline domain decisions instead.
 
 Every eval is stored as an ``eval_report`` artifact with one ledger event on the ``eval`` chain.
+The produced target rows of each case are written into the case's scratch SQLite database and
+read back from there for the cell comparison; the database is dropped with the case.
+``run_nightly`` runs the set once per routing profile (§43: nightly evals across providers) and
+compares each with the previous stored eval of the same set and profile.
 
 A case that cannot run (malformed folder, refused contract, failed run) is an error for that
 case, with its §31 code; the other cases still run.
@@ -41,7 +45,7 @@ from evals.mapping import PairCounts, cell_accuracy, mapping_counts, prf
 if TYPE_CHECKING:
     from core.db import Database
 
-__all__ = ["run_golden_eval"]
+__all__ = ["run_golden_eval", "run_nightly"]
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -60,7 +64,33 @@ def _output(db: Database, state: dict[str, Any], stage: str, name: str) -> dict[
         return body
 
 
-def _cells(case: Case, catalog: dict[str, Any], plan: dict[str, Any]) -> tuple[int, int] | None:
+def _through_sqlite(produced: Any, target_url: str) -> Any:
+    """``produced`` written into the scratch SQLite target (one text column per target column)
+    and read back as text, the way a reader of the target sees it."""
+    import sqlite3
+
+    import polars as pl
+
+    path = target_url.removeprefix("sqlite:///")
+    columns = produced.columns
+    quoted = ", ".join('"' + c.replace('"', '""') + '" TEXT' for c in columns)
+    rows = [
+        tuple(
+            None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in r
+        )
+        for r in produced.iter_rows()
+    ]
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE IF EXISTS target")
+        conn.execute(f"CREATE TABLE target ({quoted})")
+        conn.executemany(f"INSERT INTO target VALUES ({', '.join('?' * len(columns))})", rows)
+        back = conn.execute("SELECT * FROM target").fetchall()
+    return pl.DataFrame(back, schema=dict.fromkeys(columns, pl.Utf8), orient="row")
+
+
+def _cells(
+    case: Case, catalog: dict[str, Any], plan: dict[str, Any], target_url: str
+) -> tuple[int, int] | None:
     from specialists.ingest.run import standard_frame
     from specialists.mapping.execute import transform
     from specialists.mapping.plan import plan_pipelines
@@ -71,11 +101,11 @@ def _cells(case: Case, catalog: dict[str, Any], plan: dict[str, Any]) -> tuple[i
     entry = catalog["tables"][0]
     frame = standard_frame(case.folder / str(case.lhs["location"]), entry["standardization"])
     produced = transform(frame, plan_pipelines(plan), case.target)
-    return cell_accuracy(produced, expected, case.target)
+    return cell_accuracy(_through_sqlite(produced, target_url), expected, case.target)
 
 
 def _run_case(
-    db: Database, folder: Path, *, home: Path, secret: str | None
+    db: Database, folder: Path, *, home: Path, secret: str | None, routing_profile: str
 ) -> tuple[dict[str, Any], list[Outcome], PairCounts, tuple[int, int] | None]:
     from supervisor.graph import context_for, start_run
     from supervisor.runs import create_run
@@ -99,23 +129,25 @@ def _run_case(
         entry["name"] = case.name
         with tempfile.TemporaryDirectory(prefix="conduit-eval-") as scratch:
             target = f"sqlite:///{Path(scratch) / 'target.sqlite'}"
-            run_id = create_run(db, case_contract(case, target_url=target)).run.run_id
+            contract = case_contract(case, target_url=target, routing_profile=routing_profile)
+            run_id = create_run(db, contract).run.run_id
             entry["run_id"] = run_id
             ctx = context_for(db, run_id, base=case.folder, home=home, secret=secret)
             state = dict(start_run(ctx, run_id))
+            plan = _output(db, state, "mapping", "plan")
+            if plan is not None:
+                cells = _cells(case, _output(db, state, "ingest", "catalog") or {}, plan, target)
         entry["status"] = state.get("status")
         if state.get("status") == "failed":
             error = cast(dict[str, Any], state.get("error") or {})
             entry["error"] = f"{error.get('code')}: {error.get('message')}"
         body = _output(db, state, "domains", "assignments")
-        plan = _output(db, state, "mapping", "plan")
         held = 1 if state.get("status") == "held" else 0
         if body is not None and case.mode == "data_mode" and case.domains:
             results = outcomes(case.name, body, case.domains)
             entry["domains"] = domain_metrics(results)["domains"]
         if plan is not None:
             held += plan["summary"]["held"] + plan["summary"]["fix"]
-            cells = _cells(case, _output(db, state, "ingest", "catalog") or {}, plan)
             entry["plan"] = [
                 {k: c[k] for k in ("target", "sources", "decision", "confidence", "strategy")}
                 for c in plan["columns"]
@@ -141,6 +173,7 @@ def run_golden_eval(
     home: Path,
     secret: str | None = None,
     progress: Progress | None = None,
+    routing_profile: str = "quality_first",
 ) -> dict[str, Any]:
     """Run and score every case under ``root``; the report of GOLDEN_FORMAT.md."""
     started = time.perf_counter()
@@ -148,7 +181,9 @@ def run_golden_eval(
     everything: list[Outcome] = []
     counts, right, total = PairCounts(), 0, 0
     for folder in find_cases(root):
-        entry, results, case_counts, cells = _run_case(db, folder, home=home, secret=secret)
+        entry, results, case_counts, cells = _run_case(
+            db, folder, home=home, secret=secret, routing_profile=routing_profile
+        )
         cases.append(entry)
         everything += results
         counts += case_counts
@@ -168,10 +203,75 @@ def run_golden_eval(
             "errors": sum(c["error"] is not None for c in cases),
             "seconds": round(time.perf_counter() - started, 3),
         },
+        "routing_profile": routing_profile,
         "cases": cases,
     }
     report["eval"] = _store(db, root, report)
     return report
+
+
+#: The summary figures a nightly run compares with the previous one.
+COMPARED = ("cells", "domains", "held", "errors")
+
+
+def _previous(db: Database, root: Path, routing_profile: str, before: str) -> dict[str, Any] | None:
+    """The newest stored eval of ``root`` under ``routing_profile`` other than ``before``."""
+    from artifacts.store import PostgresArtifactStore
+
+    with db.connect() as conn:
+        store = PostgresArtifactStore(conn)
+        for meta in reversed(store.list(None, kind="eval_report")):
+            if meta.ref.hash == before:
+                continue
+            body = store.get(meta.ref.hash).body
+            if body.get("root") == str(root) and body.get("routing_profile") == routing_profile:
+                return {"artifact": meta.ref.hash, "summary": body["summary"]}
+    return None
+
+
+def _delta(now: Any, then: Any) -> float | None:
+    if isinstance(now, (int, float)) and isinstance(then, (int, float)):
+        return round(float(now) - float(then), 4)
+    return None
+
+
+def run_nightly(
+    db: Database,
+    root: Path,
+    *,
+    home: Path,
+    secret: str | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The set once per routing profile, each compared with its previous stored eval."""
+    from typing import get_args
+
+    from core.contract import RoutingProfile
+
+    runs = []
+    for profile in get_args(RoutingProfile):
+        report = run_golden_eval(
+            db, root, home=home, secret=secret, progress=progress, routing_profile=profile
+        )
+        summary = report["summary"]
+        previous = _previous(db, root, profile, report["eval"]["artifact"])
+        delta = None
+        if previous is not None:
+            then = previous["summary"]
+            delta = {k: _delta(summary.get(k), then.get(k)) for k in COMPARED}
+            delta["mapping_f1"] = _delta(
+                (summary.get("mapping") or {}).get("f1"), (then.get("mapping") or {}).get("f1")
+            )
+        runs.append(
+            {
+                "routing_profile": profile,
+                "summary": summary,
+                "eval": report["eval"],
+                "previous": None if previous is None else previous["artifact"],
+                "delta": delta,
+            }
+        )
+    return {"root": str(root), "runs": runs}
 
 
 def _store(db: Database, root: Path, report: dict[str, Any]) -> dict[str, Any]:

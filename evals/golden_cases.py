@@ -89,7 +89,11 @@ def load_case(folder: Path) -> Case:
 
 
 def case_contract(
-    case: Case, *, mode: str | None = None, target_url: str | None = None
+    case: Case,
+    *,
+    mode: str | None = None,
+    target_url: str | None = None,
+    routing_profile: str = "quality_first",
 ) -> dict[str, Any]:
     """The Run Contract of a case: the default threshold profile, no model, nothing
     auto-accepted. Paths are absolute, so the contract runs from any folder."""
@@ -110,7 +114,7 @@ def case_contract(
         "budget_caps": {
             s: budget for s in ("ingest", "domains", "mapping", "analysis", "migration")
         },
-        "routing_profile": "quality_first",
+        "routing_profile": routing_profile,
         "threshold_profile_id": "tp_default_v2",
         "dsl_version": "1.0.0",
         "sample_caps": {"rows_max": 1000, "bytes_max": 1048576},

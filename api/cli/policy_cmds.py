@@ -144,12 +144,31 @@ def eval_golden(
             metavar="DIR",
         ),
     ] = None,
+    routing_profile: Annotated[
+        str,
+        typer.Option(
+            "--routing-profile",
+            help="The runs' routing profile: quality_first, cost_first, latency_first, "
+            "offline_first.",
+        ),
+    ] = "quality_first",
+    nightly: Annotated[
+        bool,
+        typer.Option(
+            "--nightly",
+            help="Run once per routing profile and compare each with its previous stored eval.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Run every golden case as a real run and score it: domains, calibration, held decisions."""
+    """Run every golden case as a real run and score it: mapping (P/R/F1), cells, domains,
+    calibration, held decisions; each eval is stored as an artifact and a ledger event."""
+    from typing import get_args
+
+    from core.contract import RoutingProfile
     from core.errors import ContractError
     from core.settings import Settings
-    from evals.golden import run_golden_eval
+    from evals.golden import run_golden_eval, run_nightly
     from evals.golden_cases import GOLDEN
 
     root = directory if directory is not None else GOLDEN
@@ -159,17 +178,48 @@ def eval_golden(
     secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
 
     def progress(case: dict[str, Any]) -> None:
-        what = case["error"] or f"{case['status']}, domains {_f4(case['domains'])}"
+        f1 = (case["mapping"] or {}).get("f1")
+        what = case["error"] or (
+            f"{case['status']}, mapping F1 {_f4(f1)}, cells {_f4(case['cells'])}, "
+            f"domains {_f4(case['domains'])}"
+        )
         typer.echo(f"case {case['name']}: {what} ({case['seconds']} s)", err=True)
 
-    report = run_golden_eval(open_db(), root, home=settings.home, secret=secret, progress=progress)
+    if routing_profile not in get_args(RoutingProfile):
+        raise ContractError(
+            f"unknown routing profile {routing_profile!r}: use one of "
+            + ", ".join(get_args(RoutingProfile)),
+            field="--routing-profile",
+        )
+    if nightly:
+        runs = run_nightly(open_db(), root, home=settings.home, secret=secret, progress=progress)
+        text = "\n".join(
+            f"{r['routing_profile']:<14} "
+            f"mapping F1 {_f4((r['summary']['mapping'] or {}).get('f1'))}"
+            f"  cells {_f4(r['summary']['cells'])}  held {r['summary']['held']}"
+            f"  vs previous: {r['delta'] if r['delta'] is not None else 'none stored'}"
+            for r in runs["runs"]
+        )
+        _emit(as_json, runs, text)
+        return
+    report = run_golden_eval(
+        open_db(),
+        root,
+        home=settings.home,
+        secret=secret,
+        progress=progress,
+        routing_profile=routing_profile,
+    )
     if as_json:
         _emit(True, report, "")
         return
     s, m = report["summary"], report["summary"]["domain_metrics"]
+    mp = s["mapping"] or {}
     lines = [
         f"cases {s['cases']}  errors {s['errors']}  held {s['held']}  ({s['seconds']} s)",
-        "mapping  n/a (no Mapping stage yet)",
+        f"mapping  precision {_f4(mp.get('precision'))}  recall {_f4(mp.get('recall'))}  "
+        f"F1 {_f4(mp.get('f1'))}",
+        f"cells    {_f4(s['cells'])} of expected target cells produced exactly",
         f"domains  accuracy {_f4(m['accuracy'])} over {m['known']} columns with an expected "
         f"domain; assigned High {_f4(m['high_share'])} (precision {_f4(m['high_precision'])}); "
         f"all listed {_f4(m['domains'])} over {m['columns']}",

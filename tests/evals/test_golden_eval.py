@@ -120,3 +120,17 @@ def test_mapping_counts_follow_the_golden_format() -> None:
     assert counts == PairCounts(hits=2, false_positives=3, misses=3)
     assert prf(counts) == {"precision": 0.4, "recall": 0.4, "f1": 0.4}
     assert mapping_counts(None, {"a": ["x"], "d": []}) == PairCounts(1, 0, 1)
+
+
+def test_nightly_runs_every_routing_profile_and_compares_with_the_last(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    _write_case(tmp_path / "set")
+    first = json.loads(cli("eval", str(tmp_path / "set"), "--nightly", "--json").stdout)
+    profiles = [r["routing_profile"] for r in first["runs"]]
+    assert profiles == ["quality_first", "cost_first", "latency_first", "offline_first"]
+    assert all(r["previous"] is None and r["delta"] is None for r in first["runs"])
+    second = json.loads(cli("eval", str(tmp_path / "set"), "--nightly", "--json").stdout)
+    for before, after in zip(first["runs"], second["runs"], strict=True):
+        assert after["previous"] == before["eval"]["artifact"]  # the same set, same profile
+        assert after["delta"]["mapping_f1"] == 0.0 and after["delta"]["cells"] == 0.0
