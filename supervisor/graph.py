@@ -298,6 +298,8 @@ def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState
         report=ProgressReporter(ctx.db, run_id),
         profile=_profile(ctx, contract),
         inputs={name: _record(state, name).get("outputs") or {} for name in earlier},
+        lane=str(state.get("lane") or "interactive"),
+        budget=(state.get("budgets") or {}).get(spec.name) or {},
     )
     try:
         result = spec.step(step_ctx, run_id, contract)

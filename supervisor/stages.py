@@ -49,6 +49,9 @@ class StageContext:
     profile: ThresholdProfile
     #: The outputs of the stages before this one, by stage name (artifact hashes, counts).
     inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    lane: str = "interactive"
+    #: This stage's budget as the supervisor allocated it: ``{tokens, usd, wall_time_s}``.
+    budget: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,17 +150,24 @@ def _domains(ctx: StageContext, run_id: str, contract: RunContract) -> StageResu
 
 def _mapping(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
     from specialists.mapping.run import plan_mapping
+    from supervisor.models import model_access
 
     ctx.report("mapping", "planning pipelines", 0, None, "columns", force=True)
-    outcome, seconds = plan_mapping(
-        ctx.db,
-        run_id=run_id,
-        contract=contract,
-        manifest=ctx.manifest,
-        profile=ctx.profile,
-        inputs=ctx.inputs,
-        base=ctx.base,
-    )
+    model = model_access(ctx, run_id, contract, "mapping")
+    try:
+        outcome, seconds = plan_mapping(
+            ctx.db,
+            run_id=run_id,
+            contract=contract,
+            manifest=ctx.manifest,
+            profile=ctx.profile,
+            inputs=ctx.inputs,
+            base=ctx.base,
+            model=model,
+        )
+    finally:
+        if model is not None:
+            model.router.close()
     ctx.report("mapping", "done", outcome.columns, outcome.columns, "columns", force=True)
     return StageResult(
         outputs={"plan": outcome.plan_hash, "columns": outcome.columns},

@@ -31,7 +31,7 @@ from core.contract import Mode
 from core.profiles import ThresholdProfile
 from core.target_schema import TargetSchema
 from dsl.ops import Limits
-from dsl.pipeline import Pipeline
+from dsl.pipeline import Pipeline, validate_pipeline
 from specialists.mapping.columns import SourceColumn, TargetSpec, source_columns, target_specs
 from specialists.mapping.compose import Proposal, compose_proposals
 from specialists.mapping.execute import SampleResult, best_candidate, sample_frame
@@ -41,6 +41,8 @@ from specialists.mapping.pipelines import atomic_candidates
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from specialists.mapping.propose import ModelAccess
 
 __all__ = ["MappingSettings", "mapping_plan", "plan_pipelines"]
 
@@ -288,8 +290,10 @@ def mapping_plan(
     settings: MappingSettings,
     *,
     limits: Limits | None = None,
+    model: ModelAccess | None = None,
 ) -> dict[str, Any]:
-    """The Mapping Plan v1 body (see the module docstring)."""
+    """The Mapping Plan v1 body (see the module docstring); with ``model``, the target columns
+    left in doubt are also proposed by a model (:mod:`specialists.mapping.propose`)."""
     sources = source_columns(
         catalog_body, sample_body if mode == "data_mode" else None, assignments_body
     )
@@ -302,6 +306,11 @@ def mapping_plan(
         _column(t, chosen.get(t.name), ranked[t.name], frame, settings, mode, limits)
         for t in targets
     ]
+    model_record = None
+    if model is not None:
+        columns, model_record = _with_model(
+            model, columns, targets, sources, ranked, frame, settings, mode, limits
+        )
     decisions = [c["decision"] for c in columns]
     tables = {s.table for s in sources}
     return {
@@ -323,13 +332,100 @@ def mapping_plan(
             "unmapped": decisions.count("unmapped"),
         },
         "columns": columns,
+        "model": model_record,
     }
+
+
+_IN_DOUBT = ("hold", "fix", "unmapped")
+
+
+def _proposal_choice(
+    proposal: Any, target: TargetSpec, by_name: Mapping[str, SourceColumn]
+) -> tuple[_Choice | None, str | None]:
+    """The model's proposal as a choice, or why it is refused (before any execution)."""
+    from specialists.mapping.propose import MODEL_CONFIDENCE_CAP
+
+    missing = [s for s in proposal.sources if s not in by_name]
+    if missing:
+        return None, f"unknown source columns {missing}"
+    if not proposal.sources or proposal.pipeline is None:
+        return None, "no source proposed"
+    doc = dict(proposal.pipeline)
+    if [i if isinstance(i, str) else i.get("name") for i in doc.get("inputs", [])] != list(
+        proposal.sources
+    ):
+        return None, "the pipeline's inputs are not the proposed sources"
+    if doc.get("output") != target.name:
+        return None, f"the pipeline writes {doc.get('output')!r}, not {target.name!r}"
+    score = min(float(proposal.confidence), MODEL_CONFIDENCE_CAP)
+    why = f"proposed by a model: {proposal.rationale or 'no rationale given'}"
+    sources = tuple(by_name[s] for s in proposal.sources)
+    return _Choice(target, sources, "model", (doc,), score, why), None
+
+
+def _with_model(
+    access: ModelAccess,
+    columns: list[dict[str, Any]],
+    targets: Sequence[TargetSpec],
+    sources: Sequence[SourceColumn],
+    ranked: Mapping[str, list[PairScore]],
+    frame: pl.DataFrame | None,
+    settings: MappingSettings,
+    mode: Mode,
+    limits: Limits | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Ask the model about the columns in doubt; keep a proposal where it is accepted (or, for
+    an unmapped column, held for a person); record the call and every refusal."""
+    from core.errors import ConduitError
+    from dsl.errors import DslError
+    from specialists.mapping.propose import ask_model
+
+    doubt = [t for t, c in zip(targets, columns, strict=True) if c["decision"] in _IN_DOUBT]
+    record: dict[str, Any] = {"asked": [t.name for t in doubt], "calls": [], "refused": []}
+    if not doubt:
+        return columns, record
+    try:
+        proposals, call = ask_model(access, doubt, sources)
+    except ConduitError as e:  # the deterministic plan stands; the ledger has the call's event
+        record["error"] = {"code": e.code, "message": e.message}
+        return columns, record
+    record["calls"].append(call)
+    by_name = {s.name: s for s in sources}
+    index = {c["target"]: i for i, c in enumerate(columns)}
+    spec = {t.name: t for t in doubt}
+    kept = []
+    for proposal in proposals:
+        if proposal.target not in spec:
+            record["refused"].append({"target": proposal.target, "why": "not a column in doubt"})
+            continue
+        target = spec[proposal.target]
+        choice, why = _proposal_choice(proposal, target, by_name)
+        if choice is None:
+            record["refused"].append({"target": target.name, "why": why})
+            continue
+        try:
+            validate_pipeline(choice.docs[0], limits=limits)
+        except DslError as e:
+            record["refused"].append({"target": target.name, "why": f"{e.code}: {e.message}"})
+            continue
+        new = _column(target, choice, ranked[target.name], frame, settings, mode, limits)
+        old = columns[index[target.name]]
+        better = new["decision"] == "accept" or (
+            old["decision"] == "unmapped" and new["decision"] == "hold"
+        )
+        if better:
+            columns[index[target.name]] = new | {"proposed_by": call["model"]}
+            kept.append(target.name)
+        else:
+            record["refused"].append(
+                {"target": target.name, "why": f"{new['decision']}: {new['rationale']}"}
+            )
+    record["kept"] = kept
+    return columns, record
 
 
 def plan_pipelines(plan: Mapping[str, Any], *, accepted_only: bool = True) -> dict[str, Pipeline]:
     """The pipelines of a Mapping Plan body by target column (accepted ones by default)."""
-    from dsl.pipeline import validate_pipeline
-
     return {
         c["target"]: validate_pipeline(c["pipeline"])
         for c in plan["columns"]

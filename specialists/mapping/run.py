@@ -19,6 +19,7 @@ from specialists.mapping.plan import MappingSettings, mapping_plan
 if TYPE_CHECKING:
     from core.db import Database
     from policy.manifest import PolicyManifest
+    from specialists.mapping.propose import ModelAccess
 
 __all__ = ["MappingOutcome", "dsl_limits", "plan_mapping"]
 
@@ -48,6 +49,7 @@ def plan_mapping(
     profile: ThresholdProfile,
     inputs: Mapping[str, Mapping[str, Any]],
     base: Path,
+    model: ModelAccess | None = None,
 ) -> tuple[MappingOutcome, float]:
     """The run's Mapping Plan from its Ingest and Domains artifacts (``inputs``: the outputs of
     those stages by name), stored once with one MAPPING ledger event; and the seconds it took."""
@@ -76,6 +78,7 @@ def plan_mapping(
         contract.mode,
         MappingSettings.of(profile),
         limits=dsl_limits(manifest),
+        model=model,
     )
     inputs_hash = content_hash([ingest["catalog"], ingest.get("sample"), domains["assignments"]])
     with db.begin() as conn:
