@@ -226,8 +226,8 @@ def _profile_exprs(
     )
     for c, g in guesses.items():
         if g in ("integer", "decimal"):  # a leading zero (06000, 0042) makes it a code
-            v = pl.col(c).str.strip_chars(" \t")
-            zero = v.str.contains(r"^[+-]?0[0-9]")
+            v = pl.col(c)  # prefix tests, not a regex: this runs on every row
+            zero = v.str.starts_with("0") & ~v.str.starts_with("0.") & (v.str.len_bytes() > 1)
             exprs.append(zero.any().alias(f"{c}\x00zeros"))
         if g == "integer":  # Polars' own parser first: far cheaper than a regex on every row
             native = pl.col(c).str.to_integer(strict=False).is_not_null().sum()
