@@ -73,7 +73,8 @@ def _through_sqlite(produced: Any, target_url: str) -> Any:
 
     path = target_url.removeprefix("sqlite:///")
     columns = produced.columns
-    quoted = ", ".join('"' + c.replace('"', '""') + '" TEXT' for c in columns)
+    # Positional names: SQLite folds case, and a schema may have both ``id`` and ``ID``.
+    quoted = ", ".join(f"c{i} TEXT" for i in range(len(columns)))
     rows = [
         tuple(
             None if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in r
@@ -162,6 +163,8 @@ def _run_case(
         entry["held"] = held
     except ConduitError as e:
         entry["error"] = f"{e.code}: {e.message}"
+    except (OSError, UnicodeError, ValueError) as e:  # an unreadable file of this case only
+        entry["error"] = f"DETERMINISTIC_FAILURE: {type(e).__name__}: {e}"
     entry["seconds"] = round(time.perf_counter() - started, 3)
     return entry, results, counts, cells
 

@@ -52,6 +52,21 @@ def _yaml(path: Path) -> Any:
         raise ContractError(f"{path.name} is not valid YAML: {e}", field=path.name) from None
 
 
+def _mappings(doc: dict[Any, Any]) -> dict[str, list[str]]:
+    """``expected.yaml``'s mappings: every value a list of source column names (or empty)."""
+    out = {}
+    for target, sources in doc.items():
+        if sources is None:
+            sources = []
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            raise ContractError(
+                f"expected.yaml: mappings.{target} must be a list of source column names",
+                field=f"mappings.{target}",
+            )
+        out[str(target)] = list(sources)
+    return out
+
+
 def load_case(folder: Path) -> Case:
     """Read one case folder; a ContractError names what is wrong with it."""
     folder = folder.resolve()
@@ -83,7 +98,7 @@ def load_case(folder: Path) -> Case:
         lhs=dict(lhs),
         target=load_target_schema(rhs_location),
         rhs_location=rhs_location,
-        mappings={str(k): [str(c) for c in (v or [])] for k, v in expected["mappings"].items()},
+        mappings=_mappings(expected["mappings"]),
         domains={str(k): str(v) for k, v in domains.items()},
     )
 

@@ -88,10 +88,20 @@ def _norm(value: Any, family: str) -> Any:
             return Decimal(text).normalize()
         except InvalidOperation:
             return text
-    if family == "timestamp":
-        return text.replace(" ", "T")
+    if family in ("timestamp", "date"):
+        try:  # ISO 8601 by value: 10:00 == 10:00:00, Z == +00:00
+            stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+        return stamp.date().isoformat() if family == "date" else stamp.isoformat()
     if family == "boolean":
-        return text.lower() in ("true", "t", "1", "yes", "y")
+        word = text.lower()
+        if word in ("true", "t", "1", "yes", "y"):
+            return True
+        if word in ("false", "f", "0", "no", "n"):
+            return False
     return text
 
 
@@ -100,7 +110,7 @@ def cell_accuracy(
 ) -> tuple[int, int]:
     """(cells produced exactly, expected cells) of one case."""
     families = {c.name: c.family for c in target.columns}
-    with expected_csv.open(encoding="utf-8", newline="") as f:
+    with expected_csv.open(encoding="utf-8-sig", newline="") as f:  # Excel writes a BOM
         rows = list(csv.DictReader(f))
     keys = list(target.keys) or list(families)
     columns = [c for c in (rows[0].keys() if rows else []) if c in families]

@@ -50,8 +50,11 @@ def sample_frames(
     from dsl.compile.polars import compile_polars
     from dsl.pipeline import validate_pipeline
 
-    table = catalog_body["tables"][0]["table"]
-    pack = sample_body["tables"][0]
+    name = plan.get("source_table")
+    entries = catalog_body["tables"]
+    table = next((e["table"] for e in entries if e["table"]["name"] == name), entries[0]["table"])
+    packs = sample_body["tables"]
+    pack = next((p for p in packs if p["table"] == table["name"]), packs[0])
     headers = {c["name"]: c["source_name"] for c in table["columns"]}
     masked = {name for name, m in pack["masking"].items() if (m or {}).get("mode") in _WHOLE}
     frame = pl.DataFrame(

@@ -8,9 +8,9 @@ the best single-column match and keeps the better. The rules:
 - **full name**: a target that is a full name (``full_name``, or described as given then family
   name) from given, middle and family name columns, joined by spaces in that order.
 - **signed amount from debit and credit**: an amount-like target (not itself a debit or credit)
-  from separate debit and credit columns: ``debit - credit`` in a ledger (account columns
-  present: debits are positive), ``credit - debit`` otherwise (a bank statement: deposits are
-  positive). The source list is written in the order the formula reads.
+  from separate debit and credit columns: ``debit - credit`` in a ledger (a GL account, journal
+  entry or cost center column: debits are positive), ``credit - debit`` otherwise (a bank
+  statement: deposits are positive). The source list is written in the order the formula reads.
 - **signed amount from a flag**: a target named signed from an unsigned amount and a debit/credit
   flag column (``S``/``H``, ``DR``/``CR``), negative on credits in a ledger, on debits otherwise.
 - **gross from net and tax**: a gross or total target from a net amount and a tax amount.
@@ -78,8 +78,11 @@ def _first(sources: Sequence[SourceColumn], domain: str, *words: str) -> SourceC
 
 
 def _in_ledger(sources: Sequence[SourceColumn]) -> bool:
-    return any(s.domain in _LEDGER_DOMAINS or "ledger" in _c(s) for s in sources) or any(
-        "account" in _c(s) for s in sources
+    """Whether the source is a ledger (debits positive): a GL account, journal entry or cost
+    center column, or a header naming the ledger. An ``Account Number`` alone is not one: bank
+    exports carry it too."""
+    return any(
+        s.domain in _LEDGER_DOMAINS or _c(s) & {"ledger", "journal", "cost center"} for s in sources
     )
 
 

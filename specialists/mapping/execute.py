@@ -44,21 +44,23 @@ __all__ = ["MASKED", "SampleResult", "best_candidate", "sample_frame", "sample_r
 class SampleResult:
     pipeline: Pipeline
     rows: int
-    present: int  # rows with every input present
+    present: int  # rows the pipeline can be judged on (see _present)
     converted: int
-    success_rate: float
+    success_rate: float | None  # None: no row to judge it on
     near_match_rate: float
     type_ok: bool
     unique: bool | None  # for key targets
     examples: tuple[dict[str, Any], ...]
     failures: tuple[tuple[str | None, ...], ...]  # masked inputs of failed rows (a few)
+    masked: int = 0  # rows left out because an input was masked
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "present": self.present,
             "converted": self.converted,
-            "success_rate": round(self.success_rate, 4),
+            "success_rate": None if self.success_rate is None else round(self.success_rate, 4),
+            "masked": self.masked,
             "near_match_rate": round(self.near_match_rate, 4),
             "type_ok": self.type_ok,
             "unique": self.unique,
@@ -77,14 +79,30 @@ def checked(doc: Mapping[str, Any] | Pipeline, limits: Limits | None = None) -> 
     return validate_pipeline(doc, limits=limits)
 
 
+def _combines_missing(pipeline: Pipeline) -> bool:
+    """Whether the pipeline reads a missing input as a value (``concat`` skipping NULLs,
+    ``safe_math`` with ``nulls: zero``): then one present input is enough to judge a row."""
+    return any(
+        (getattr(op, "op", "") == "concat" and getattr(op, "skip_nulls", False))
+        or (getattr(op, "op", "") == "safe_math" and getattr(op, "nulls", "") == "zero")
+        for op in pipeline.ops
+    )
+
+
 def _present(pipeline: Pipeline) -> pl.Expr:
     import polars as pl
 
-    return pl.all_horizontal(
-        [
-            pl.col(i.name).is_not_null() & ~pl.col(i.name).str.contains(MASKED).fill_null(False)
-            for i in pipeline.inputs
-        ]
+    each = [pl.col(i.name).is_not_null() for i in pipeline.inputs]
+    if _combines_missing(pipeline):
+        return pl.any_horizontal(each) & ~_masked(pipeline)
+    return pl.all_horizontal(each) & ~_masked(pipeline)
+
+
+def _masked(pipeline: Pipeline) -> pl.Expr:
+    import polars as pl
+
+    return pl.any_horizontal(
+        [pl.col(i.name).str.contains(MASKED).fill_null(False) for i in pipeline.inputs]
     )
 
 
@@ -107,7 +125,10 @@ def sample_result(
     out = compile_polars(pipeline).alias("__out")
     inputs = [i.name for i in pipeline.inputs]
     done = frame.select(
-        *[pl.col(i) for i in dict.fromkeys(inputs)], out, _present(pipeline).alias("__present")
+        *[pl.col(i) for i in dict.fromkeys(inputs)],
+        out,
+        _present(pipeline).alias("__present"),
+        _masked(pipeline).alias("__masked"),
     )
     present = done.filter(pl.col("__present"))
     failed = present.filter(pl.col("__out").is_null())
@@ -119,8 +140,8 @@ def sample_result(
         near = int(failed.select(rescued.sum()).item())
     converted = present.height - failed.height
     unique = None
-    if target.key:
-        values = present.get_column("__out")
+    if target.key:  # over every unmasked row: a NULL key is no key
+        values = done.filter(~pl.col("__masked")).get_column("__out")
         unique = values.null_count() == 0 and values.n_unique() == values.len()
     examples = tuple(
         {"in": [_display(row[i]) for i in inputs], "out": _display(row["__out"])}
@@ -132,12 +153,13 @@ def sample_result(
         rows=frame.height,
         present=present.height,
         converted=converted,
-        success_rate=converted / present.height if present.height else 1.0,
+        success_rate=converted / present.height if present.height else None,
         near_match_rate=near / failed.height if failed.height else 0.0,
         type_ok=str(output_type(pipeline)) == target.type,
         unique=unique,
         examples=examples,
         failures=failures,
+        masked=int(done.get_column("__masked").sum()),
     )
 
 
@@ -161,6 +183,8 @@ def best_candidate(
         return valid[0]
     results = [sample_result(p, frame, target) for p in valid]
     best = max(range(len(results)), key=lambda i: (results[i].converted, -i))
+    if results[best].present == 0:  # nothing to judge on: the first reading, as in a dry run
+        best = 0
     others = [p for i, p in enumerate(valid) if i != best]
     return sample_result(valid[best], frame, target, alternatives=others)
 

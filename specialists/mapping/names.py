@@ -448,14 +448,19 @@ def _words(name: str) -> list[str]:
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+    keep = word.endswith(("ss", "us", "is"))  # status, bonus, basis: not plurals
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not keep else word
 
 
 @functools.lru_cache(maxsize=8192)
 def _concept_tuple(name: str) -> tuple[str, ...]:
     out: list[str] = []
-    for raw in _words(name):
+    words = _words(name)
+    for n, raw in enumerate(words):
         forms = dict.fromkeys((raw, _singular(raw), _ascii(raw), _singular(_ascii(raw))))
+        if n == len(words) - 1 and n > 0 and raw in UNIT_CONCEPTS:  # Length (in): a unit
+            out += [raw, UNIT_CONCEPTS[raw]]
+            continue
         for word in forms:
             if word in SYNONYMS:
                 out += SYNONYMS[word].split()

@@ -11,12 +11,13 @@ For every target column the plan
    validates them against the DSL and the Policy Manifest's limits, and in ``data_mode``
    executes them on the masked Sample Pack (:mod:`specialists.mapping.execute`);
 4. decides: ``accept`` when the score reaches ``accept_score`` and, in data_mode, the sample
-   success rate reaches the profile's ``mapping.accept_rate_min`` with the target type and key
-   uniqueness holding; ``hold`` when the score is lower, or the success rate falls short by no
-   more than ``mapping.near_match_window``; ``fix`` when it falls short by more (the pipeline
-   must change); ``unmapped`` when no source scores ``floor`` or more. A target with no source is
-   reported, never invented. ``metadata_only`` decides on scores alone (a dry run: pipelines are
-   validated and compiled, not executed).
+   success rate reaches the profile's ``mapping.accept_rate_min`` with the target type (key
+   uniqueness on the sample is measured and reported; duplicate keys are the Analysis gate's,
+   on ``analysis.dup_key_rate_max``); ``hold`` when the score is lower, or the success rate
+   falls short by no more than ``mapping.near_match_window``; ``fix`` when it falls short by
+   more (the pipeline must change); ``unmapped`` when no source scores ``floor`` or more. A
+   target with no source is reported, never invented. ``metadata_only`` decides on scores
+   alone (a dry run: pipelines are validated and compiled, not executed).
 
 Compiled previews (PostgreSQL, DuckDB, MySQL, SQLite and Polars) are stored with each pipeline.
 """
@@ -31,7 +32,7 @@ from core.contract import Mode
 from core.profiles import ThresholdProfile
 from core.target_schema import TargetSchema
 from dsl.ops import Limits
-from dsl.pipeline import Pipeline, validate_pipeline
+from dsl.pipeline import Pipeline, output_type, validate_pipeline
 from specialists.mapping.columns import SourceColumn, TargetSpec, source_columns, target_specs
 from specialists.mapping.compose import Proposal, compose_proposals
 from specialists.mapping.execute import SampleResult, best_candidate, sample_frame
@@ -90,6 +91,7 @@ def _strategy(target: TargetSpec, source: SourceColumn, pipeline: Pipeline) -> s
 #: Types distinctive enough that "the only one in, the only one out" is evidence.
 _DISTINCT_TYPES = ("date", "timestamp", "boolean")
 ONLY_OF_TYPE_BONUS = 0.25
+ONLY_OF_TYPE_EVIDENCE = 0.3  # the name or domain score the pair needs besides its type
 
 
 def _only_of_its_type(
@@ -106,7 +108,8 @@ def _only_of_its_type(
             continue
         pairs = ranked[ts[0].name]
         for i, p in enumerate(pairs):
-            if p.source == ss[0].header:
+            # Evidence beside the type is still needed: Date of Birth is no signup date.
+            if p.source == ss[0].header and max(p.name, p.domain or 0.0) >= ONLY_OF_TYPE_EVIDENCE:
                 pairs[i] = replace(p, score=min(1.0, p.score + ONLY_OF_TYPE_BONUS))
         pairs.sort(key=lambda p: -p.score)
 
@@ -168,11 +171,22 @@ def _assign(
 
 
 def _decide(
-    choice: _Choice, result: SampleResult | Pipeline, settings: MappingSettings, mode: Mode
+    choice: _Choice,
+    result: SampleResult | Pipeline,
+    target: TargetSpec,
+    settings: MappingSettings,
+    mode: Mode,
 ) -> tuple[str, str]:
+    pipeline = result.pipeline if isinstance(result, SampleResult) else result
+    if str(output_type(pipeline)) != target.column.type:
+        return "fix", f"the pipeline ends in {output_type(pipeline)}, not {target.column.type}"
     clear = choice.score >= CLEAR_SCORE and choice.margin >= CLEAR_MARGIN
     if choice.score < settings.accept_score and not clear:
         return "hold", f"score {choice.score:.2f} under {settings.accept_score}: a person confirms"
+    if isinstance(result, SampleResult) and result.success_rate is None:
+        if result.masked:  # every sample value was masked: judged like a dry run
+            return "accept", "the sample is masked here: decided on names, domains and types"
+        return "hold", "no sample row has a value to judge the pipeline on"
     if not isinstance(result, SampleResult):
         return (
             "accept",
@@ -180,17 +194,14 @@ def _decide(
             if mode == "metadata_only"
             else "no sample rows",
         )
-    if not result.type_ok:
-        return "fix", "the pipeline does not end in the target type"
-    gap = settings.accept_rate_min - result.success_rate
+    rate = result.success_rate
+    assert rate is not None  # a SampleResult without one returned above
+    gap = settings.accept_rate_min - rate
     if gap <= 0:
-        return "accept", f"{result.success_rate:.0%} of sample values converted"
+        return "accept", f"{rate:.0%} of sample values converted"
     if gap <= settings.near_match_window:
-        return (
-            "hold",
-            f"{result.success_rate:.0%} converted: near the {settings.accept_rate_min:.0%} bar",
-        )
-    return "fix", f"only {result.success_rate:.0%} of sample values converted"
+        return "hold", f"{rate:.0%} converted: near the {settings.accept_rate_min:.0%} bar"
+    return "fix", f"only {rate:.0%} of sample values converted"
 
 
 def _previews(pipeline: Pipeline) -> dict[str, str]:
@@ -256,14 +267,19 @@ def _column(
             }
         )
     pipeline = result.pipeline if isinstance(result, SampleResult) else result
-    if isinstance(result, SampleResult) and choice.strategy == "atomic" and choice.type_fit == 0.5:
+    if (
+        isinstance(result, SampleResult)
+        and result.success_rate is not None
+        and choice.strategy == "atomic"
+        and choice.type_fit == 0.5
+    ):
         # A text source's type fit was a guess (0.5) until the sample said how much converts.
         choice = replace(choice, score=choice.score + W_TYPE * (result.success_rate - 0.5))
         common["confidence"] = round(choice.score, 4)
     strategy = choice.strategy
     if strategy == "atomic":
         strategy = _strategy(t, choice.sources[0], pipeline)
-    decision, why = _decide(choice, result, settings, mode)
+    decision, why = _decide(choice, result, t, settings, mode)
     sample = result.as_dict() if isinstance(result, SampleResult) else None
     return (
         base
@@ -298,6 +314,7 @@ def mapping_plan(
         catalog_body, sample_body if mode == "data_mode" else None, assignments_body
     )
     targets = target_specs(target, assignments_body)
+    sources = _best_table(sources, targets, concepts(target.table))
     frame = sample_frame(sources) if mode == "data_mode" and sample_body else None
     chosen, ranked = _assign(
         targets, sources, compose_proposals(targets, sources), settings, concepts(target.table)
@@ -309,7 +326,15 @@ def mapping_plan(
     model_record = None
     if model is not None:
         columns, model_record = _with_model(
-            model, columns, targets, sources, ranked, frame, settings, mode, limits
+            model,
+            columns,
+            targets,
+            sources,
+            ranked,
+            frame,
+            settings,
+            mode,
+            limits,
         )
     decisions = [c["decision"] for c in columns]
     tables = {s.table for s in sources}
@@ -336,13 +361,32 @@ def mapping_plan(
     }
 
 
+def _best_table(
+    sources: list[SourceColumn], targets: Sequence[TargetSpec], context: frozenset[str]
+) -> list[SourceColumn]:
+    """The columns of the one source table the target is mapped from: with several (a SQL
+    database), the table whose columns fit the target's best (sum of each target column's best
+    pair score)."""
+    tables: dict[str, list[SourceColumn]] = {}
+    for s in sources:
+        tables.setdefault(s.table, []).append(s)
+    if len(tables) <= 1:
+        return sources
+
+    def fit(columns: list[SourceColumn]) -> float:
+        return sum(max(score_pair(t, s, context).score for s in columns) for t in targets)
+
+    return max(tables.values(), key=fit)
+
+
 _IN_DOUBT = ("hold", "fix", "unmapped")
 
 
 def _proposal_choice(
-    proposal: Any, target: TargetSpec, by_name: Mapping[str, SourceColumn]
+    proposal: Any, target: TargetSpec, by_name: Mapping[str, SourceColumn], limits: Limits | None
 ) -> tuple[_Choice | None, str | None]:
     """The model's proposal as a choice, or why it is refused (before any execution)."""
+    from dsl.errors import DslError
     from specialists.mapping.propose import MODEL_CONFIDENCE_CAP
 
     missing = [s for s in proposal.sources if s not in by_name]
@@ -350,16 +394,18 @@ def _proposal_choice(
         return None, f"unknown source columns {missing}"
     if not proposal.sources or proposal.pipeline is None:
         return None, "no source proposed"
-    doc = dict(proposal.pipeline)
-    if [i if isinstance(i, str) else i.get("name") for i in doc.get("inputs", [])] != list(
-        proposal.sources
-    ):
+    try:
+        pipeline = validate_pipeline(proposal.pipeline, limits=limits)
+    except DslError as e:
+        return None, f"{e.code}: {e.message}"
+    if [i.name for i in pipeline.inputs] != list(proposal.sources):
         return None, "the pipeline's inputs are not the proposed sources"
-    if doc.get("output") != target.name:
-        return None, f"the pipeline writes {doc.get('output')!r}, not {target.name!r}"
+    if pipeline.output != target.name:
+        return None, f"the pipeline writes {pipeline.output!r}, not {target.name!r}"
     score = min(float(proposal.confidence), MODEL_CONFIDENCE_CAP)
     why = f"proposed by a model: {proposal.rationale or 'no rationale given'}"
     sources = tuple(by_name[s] for s in proposal.sources)
+    doc = pipeline.model_dump(mode="json")
     return _Choice(target, sources, "model", (doc,), score, why), None
 
 
@@ -377,7 +423,6 @@ def _with_model(
     """Ask the model about the columns in doubt; keep a proposal where it is accepted (or, for
     an unmapped column, held for a person); record the call and every refusal."""
     from core.errors import ConduitError
-    from dsl.errors import DslError
     from specialists.mapping.propose import ask_model
 
     doubt = [t for t, c in zip(targets, columns, strict=True) if c["decision"] in _IN_DOUBT]
@@ -399,16 +444,19 @@ def _with_model(
             record["refused"].append({"target": proposal.target, "why": "not a column in doubt"})
             continue
         target = spec[proposal.target]
-        choice, why = _proposal_choice(proposal, target, by_name)
+        choice, why = _proposal_choice(proposal, target, by_name, limits)
         if choice is None:
             record["refused"].append({"target": target.name, "why": why})
             continue
-        try:
-            validate_pipeline(choice.docs[0], limits=limits)
-        except DslError as e:
-            record["refused"].append({"target": target.name, "why": f"{e.code}: {e.message}"})
-            continue
-        new = _column(target, choice, ranked[target.name], frame, settings, mode, limits)
+        new = _column(
+            target,
+            choice,
+            ranked[target.name],
+            frame,
+            settings,
+            mode,
+            limits,
+        )
         old = columns[index[target.name]]
         better = new["decision"] == "accept" or (
             old["decision"] == "unmapped" and new["decision"] == "hold"

@@ -125,7 +125,17 @@ def ask_model(
         profile=access.profile,
         tables=tables,
     )
-    parsed = Proposals.model_validate(result.parsed or {})
+    from pydantic import ValidationError
+
+    from core.errors import DeterministicFailure
+
+    try:
+        parsed = Proposals.model_validate(result.parsed or {})
+    except ValidationError as e:
+        raise DeterministicFailure(
+            f"the model's answer is not a list of proposals: {e.errors()[0]['msg']}",
+            field="mappings",
+        ) from None
     call = {
         "provider": result.provider,
         "model": result.model,

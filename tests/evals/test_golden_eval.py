@@ -134,3 +134,53 @@ def test_nightly_runs_every_routing_profile_and_compares_with_the_last(
     for before, after in zip(first["runs"], second["runs"], strict=True):
         assert after["previous"] == before["eval"]["artifact"]  # the same set, same profile
         assert after["delta"]["mapping_f1"] == 0.0 and after["delta"]["cells"] == 0.0
+
+
+def test_cells_compare_iso_values_and_read_a_bom(tmp_path: Path) -> None:
+    import polars as pl
+
+    from core.target_schema import parse_target_schema
+    from evals.mapping import cell_accuracy
+
+    target = parse_target_schema(
+        {
+            "table": "t",
+            "columns": [
+                {"name": "id", "type": "string", "key": True},
+                {"name": "at", "type": "timestamp"},
+                {"name": "ok", "type": "boolean"},
+                {"name": "n", "type": "decimal(6,2)"},
+            ],
+        }
+    )
+    expected = tmp_path / "expected.csv"
+    expected.write_text(
+        "\ufeffid,at,ok,n\n1,2026-01-02T10:00Z,maybe,1.5\n2,2026-01-02T10:00:00,true,2\n",
+        encoding="utf-8",
+    )
+    produced = pl.DataFrame(
+        {
+            "id": ["1", "2"],
+            "at": ["2026-01-02T10:00:00", "2026-01-02 10:00"],
+            "ok": ["false", "true"],
+            "n": ["1.50", "2.00"],
+        }
+    )
+    # "maybe" is not False; every other cell is equal by value.
+    assert cell_accuracy(produced, expected, target) == (7, 8)
+
+
+def test_a_case_with_a_bad_mapping_value_is_an_error_of_that_case_only(
+    tmp_path: Path, cli: CliRunner
+) -> None:
+    good = _write_case(tmp_path / "set")
+    bad = tmp_path / "set" / "broken"
+    bad.mkdir()
+    for name in ("case.yaml", "rhs_schema.yaml", "lhs.csv"):
+        (bad / name).write_text((good / name).read_text())
+    (bad / "expected.yaml").write_text("mappings:\n  email: E-mail\n")  # a string, not a list
+    report = json.loads(cli("eval", str(tmp_path / "set"), "--json").stdout)
+    errors = {c["name"]: c["error"] for c in report["cases"]}
+    assert errors["acme_payments"] is None
+    assert "mappings.email must be a list" in errors["broken"]
+    assert report["summary"]["errors"] == 1
