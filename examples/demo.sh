@@ -95,7 +95,9 @@ print()
 print("== the Mapping Plan (target column <- sources: strategy, decision, sample success)")
 for c in plan["columns"]:
     sources = " + ".join(c["sources"]) or "(no source)"
-    rate = f"{c['sample']['success_rate']:.0%}" if c.get("sample") else "-"
+    sample = c.get("sample") or {}
+    rate = sample.get("success_rate")
+    rate = f"{rate:.0%}" if rate is not None else ("masked" if sample.get("masked") else "-")
     print(f"  {c['target']:<12} <- {sources:<16} {c['strategy']:<14} {c['decision']:<8} {rate}")
 amount = next(c for c in plan["columns"] if c["target"] == "amount_usd")
 ops = [op["op"] for op in amount["pipeline"]["ops"]]
