@@ -492,9 +492,10 @@ def unit_words(name: str) -> list[str]:
     return [w for w in _concept_tuple(name) if w in UNIT_CONCEPTS]
 
 
-def _trigrams(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def _trigrams(text: str) -> frozenset[str]:
     t = f"  {' '.join(_words(_ascii(text)))} "
-    return {t[i : i + 3] for i in range(len(t) - 2)}
+    return frozenset(t[i : i + 3] for i in range(len(t) - 2))
 
 
 def trigram_similarity(a: str, b: str) -> float:
