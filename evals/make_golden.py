@@ -17,199 +17,25 @@ Conventions (see evals/golden/README.md):
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import random
 import sys
-import unicodedata
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
-
-FIRST = [
-    "Amara",
-    "Ana",
-    "Andre",
-    "Aisha",
-    "Caleb",
-    "Chen",
-    "Daniel",
-    "Elena",
-    "Farah",
-    "Felix",
-    "Freya",
-    "Grace",
-    "Hannah",
-    "Hugo",
-    "Imani",
-    "Ingrid",
-    "Jonah",
-    "Keiko",
-    "Kofi",
-    "Lena",
-    "Linh",
-    "Lucas",
-    "Maria",
-    "Mateo",
-    "Maya",
-    "Mei",
-    "Nadia",
-    "Noor",
-    "Omar",
-    "Owen",
-    "Priya",
-    "Rafael",
-    "Sofia",
-    "Tomas",
-    "Victor",
-    "Yusuf",
-    "Zoe",
-    "Wei",
-    "Ravi",
-    "Olga",
-]
-LAST = [
-    "Abbott",
-    "Adeyemi",
-    "Bell",
-    "Delgado",
-    "Duval",
-    "Hartmann",
-    "Kowalski",
-    "Lambert",
-    "Moriyama",
-    "Novotny",
-    "Okafor",
-    "Ortega",
-    "Osei",
-    "Park",
-    "Quinlan",
-    "Raman",
-    "Serrano",
-    "Souza",
-    "Tanaka",
-    "Vance",
-    "Whitaker",
-    "Whitfield",
-    "Zhao",
-    "Nguyen",
-    "Fischer",
-    "Haddad",
-    "Lindqvist",
-    "Moreau",
-    "Petrov",
-    "Rossi",
-]
-# family names with a space, for the "Last, First" decomposition
-LAST_SPACED = ["De la Cruz", "Van der Berg", "Da Silva", "Mac Donald"]
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def money(value: Decimal, scale: int = 2) -> Decimal:
-    """Round half away from zero to ``scale`` places (Decimal's ROUND_HALF_UP)."""
-    return value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
-
-
-def ascii_fold(s: str) -> str:
-    """Lower case without accents (for e-mail local parts)."""
-    return unicodedata.normalize("NFKD", s.lower()).encode("ascii", "ignore").decode()
-
-
-def usd(value: Decimal) -> str:
-    """``$1,234.56`` (``-$12.00`` for a negative amount)."""
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
-def csv_text(header: list[str], rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue()
-
-
-def q(s: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    return json.dumps(s, ensure_ascii=False)
-
-
-def schema_yaml(table: str, columns: list[dict[str, Any]]) -> str:
-    out = [f"table: {table}", "columns:"]
-    for c in columns:
-        parts = [f"name: {c['name']}", f"type: {q(c['type'])}"]
-        if c.get("key"):
-            parts.append("key: true")
-        if c.get("description"):
-            parts.append(f"description: {q(c['description'])}")
-        out.append("  - {" + ", ".join(parts) + "}")
-    return "\n".join(out) + "\n"
-
-
-def expected_yaml(columns: list[dict[str, Any]]) -> str:
-    out = ["mappings:"]
-    for c in columns:
-        out.append(f"  {c['name']}: [" + ", ".join(q(s) for s in c["from"]) + "]")
-    return "\n".join(out) + "\n"
-
-
-def case_yaml(name: str) -> str:
-    return (
-        f"name: {name}\n"
-        "mode: data_mode\n"
-        "lhs: {type: file, location: lhs.csv}\n"
-        "rhs: {type: schema, location: rhs_schema.yaml}\n"
-    )
-
-
-def pad(rng: random.Random, value: str, p: float = 0.12) -> str:
-    """Sometimes surround a value with spaces (values may; headers never do)."""
-    r = rng.random()
-    if r < p / 2:
-        return f" {value}"
-    if r < p:
-        return f"{value}  "
-    return value
-
-
-def write_case(
-    name: str,
-    table: str,
-    columns: list[dict[str, Any]],
-    header: list[str],
-    lhs: list[list[str]],
-    expected: list[list[str]],
-) -> None:
-    folder = GOLDEN / name
-    folder.mkdir(parents=True, exist_ok=True)
-    schema_cols = [{k: v for k, v in c.items() if k != "from"} for c in columns]
-    files = {
-        "case.yaml": case_yaml(name),
-        "rhs_schema.yaml": schema_yaml(table, schema_cols),
-        "expected.yaml": expected_yaml(columns),
-        "lhs.csv": csv_text(header, lhs),
-        "expected.csv": csv_text([c["name"] for c in columns], expected),
-    }
-    for fname, text in files.items():
-        (folder / fname).write_text(text, encoding="utf-8", newline="")
-    print(f"wrote {name}: {len(lhs)} rows, {len(columns)} target columns")
-
-
-def unique_ids(rng: random.Random, lo: int, hi: int, n: int) -> list[int]:
-    return sorted(rng.sample(range(lo, hi), n))
-
-
-def person(rng: random.Random) -> tuple[str, str]:
-    return rng.choice(FIRST), rng.choice(LAST)
-
-
-# ---------------------------------------------------------------- cases
+from evals.golden_check import check
+from evals.golden_synth import (
+    FIRST,
+    LAST,
+    LAST_SPACED,
+    ascii_fold,
+    money,
+    pad,
+    person,
+    unique_ids,
+    usd,
+    write_case,
+)
 
 
 def gen_hr_roster() -> None:
@@ -722,107 +548,6 @@ def gen_clients_fr() -> None:
 
 
 CASES = [gen_hr_roster, gen_bank_debit_credit, gen_vendor_master, gen_envios_es, gen_clients_fr]
-
-
-# ---------------------------------------------------------------- check
-
-
-def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    return rows[0], rows[1:]
-
-
-def _check_lhs(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = []
-    if len(set(header)) != len(header):
-        out.append("lhs.csv has duplicate headers")
-    if any(h != h.strip() for h in header):
-        out.append("lhs.csv has a header with surrounding spaces")
-    for i, r in enumerate(rows):
-        if len(r) != len(header):
-            out.append(f"lhs.csv row {i} has {len(r)} fields, header has {len(header)}")
-    return out
-
-
-def _check_mappings(header: list[str], targets: list[str], expected: dict[str, Any]) -> list[str]:
-    out = []
-    mappings = expected.get("mappings") or {}
-    out += [f"target column {t} has no mappings entry" for t in targets if t not in mappings]
-    for t, srcs in mappings.items():
-        if t not in targets:
-            out.append(f"mappings names {t}, not a target column")
-        out += [
-            f"mappings {t}: source {s!r} is not a lhs.csv header"
-            for s in srcs or []
-            if s not in header
-        ]
-    out += [
-        f"domains: {s!r} is not a lhs.csv header"
-        for s in expected.get("domains") or {}
-        if s not in header
-    ]
-    return out
-
-
-def _check_expected_csv(path: Path, targets: list[str], keys: list[str], n_rows: int) -> list[str]:
-    if not keys:
-        return ["expected.csv but the target schema has no key column"]
-    eh, erows = _read_csv(path)
-    if eh != targets:
-        return [f"expected.csv header {eh} != target columns {targets}"]
-    out = []
-    if len(erows) != n_rows:
-        out.append(f"expected.csv has {len(erows)} rows, lhs.csv {n_rows}")
-    kix = [eh.index(k) for k in keys]
-    seen = set()
-    for i, r in enumerate(erows):
-        if len(r) != len(eh):
-            out.append(f"expected.csv row {i} has {len(r)} fields")
-            continue
-        kv = tuple(r[j] for j in kix)
-        if "" in kv:
-            out.append(f"expected.csv row {i} has an empty key")
-        if kv in seen:
-            out.append(f"expected.csv key {kv} is not unique")
-        seen.add(kv)
-        out += [f"expected.csv row {i} has an untrimmed value {v!r}" for v in r if v != v.strip()]
-    return out
-
-
-def check_case(folder: Path) -> list[str]:
-    """The problems of one case folder (empty when it is well formed)."""
-    import yaml
-
-    try:
-        case = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
-        schema = yaml.safe_load((folder / "rhs_schema.yaml").read_text(encoding="utf-8"))
-        expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
-    except Exception as e:  # noqa: BLE001 - report any unreadable file
-        return [f"YAML does not parse: {e}"]
-    header, rows = _read_csv(folder / str((case.get("lhs") or {}).get("location", "lhs.csv")))
-    targets = [c["name"] for c in schema["columns"]]
-    keys = [c["name"] for c in schema["columns"] if c.get("key")]
-    out = _check_lhs(header, rows) + _check_mappings(header, targets, expected)
-    if (folder / "expected.csv").exists():
-        if case.get("mode", "data_mode") != "data_mode":
-            out.append("expected.csv in a case that is not data_mode")
-        out += _check_expected_csv(folder / "expected.csv", targets, keys, len(rows))
-    return out
-
-
-def check(root: Path = GOLDEN) -> int:
-    """Validate every case under ``root``; print problems; return how many there were."""
-    folders = sorted(p.parent for p in root.rglob("case.yaml"))
-    problems = [
-        f"{folder.relative_to(root).as_posix()}: {msg}"
-        for folder in folders
-        for msg in check_case(folder)
-    ]
-    for p in problems:
-        print("PROBLEM", p)
-    print(f"checked {len(folders)} cases under {root}: {len(problems)} problem(s)")
-    return len(problems)
 
 
 def main(argv: list[str]) -> int:
