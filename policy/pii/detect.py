@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 ColumnMode = Literal["whole", "names", "spans", "none"]
+#: The modes in which every value of a column is masked (not only spans found in it): a
+#: Sample Pack value of such a column says nothing of the real one.
+WHOLE_COLUMN_MODES: tuple[ColumnMode, ...] = ("whole", "names")
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def _known_names(columns: Mapping[str, Sequence[str | None]], findings: TableFin
         word.casefold()
         for name, cells in findings.cells.items()
         for f in cells.values()
-        if f.entity == "PERSON" and findings.plans[name].mode in ("whole", "names")
+        if f.entity == "PERSON" and findings.plans[name].mode in WHOLE_COLUMN_MODES
         for word in (columns[name][f.row] or "").replace(",", " ").split()
         if len(word) > 1
     }

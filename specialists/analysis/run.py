@@ -20,6 +20,7 @@ from core.contract import RunContract
 from core.errors import ContractError
 from core.profiles import ThresholdProfile
 from core.target_schema import contract_target_schema
+from policy.pii.detect import WHOLE_COLUMN_MODES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from policy.manifest import PolicyManifest
 
 __all__ = ["AnalysisOutcome", "analyze_run", "sample_frames"]
-
-_WHOLE = ("whole", "names")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,9 @@ def sample_frames(
     packs = sample_body["tables"]
     pack = next((p for p in packs if p["table"] == table["name"]), packs[0])
     headers = {c["name"]: c["source_name"] for c in table["columns"]}
-    masked = {name for name, m in pack["masking"].items() if (m or {}).get("mode") in _WHOLE}
+    masked = {
+        name for name, m in pack["masking"].items() if (m or {}).get("mode") in WHOLE_COLUMN_MODES
+    }
     frame = pl.DataFrame(
         {name: pl.Series(name, values, dtype=pl.Utf8) for name, values in pack["columns"].items()}
     )

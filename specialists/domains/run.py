@@ -28,6 +28,7 @@ from core.canonical import content_hash
 from core.contract import Mode, RunContract
 from core.profiles import ThresholdProfile
 from core.target_schema import TargetSchema, contract_target_schema
+from policy.pii.detect import WHOLE_COLUMN_MODES
 from specialists.domains.assign import Assignment, Centroids, ColumnInput, assign_columns
 from specialists.domains.calibration import Calibration, bundled_calibrations
 from specialists.domains.catalog import DomainCatalog, catalog_hash
@@ -48,7 +49,6 @@ __all__ = [
 #: The share of borderline columns above which the Domains gate holds, for a profile that sets
 #: none (tp_default_v1): one column in five is more than a person should have to confirm later.
 DEFAULT_BORDERLINE_SHARE_MAX = 0.2
-_MASKED_WHOLE = ("whole", "names")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def _source_inputs(
             if pack is not None:
                 values = pack["columns"].get(column["name"], [])
                 masking = pack["masking"].get(column["name"]) or {}
-                if masking.get("mode") in _MASKED_WHOLE:
+                if masking.get("mode") in WHOLE_COLUMN_MODES:
                     entity = masking.get("entity")
             out.append(
                 (

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.target_schema import TargetColumn, TargetSchema
+from policy.pii.detect import WHOLE_COLUMN_MODES
 
 __all__ = ["SourceColumn", "TargetSpec", "source_columns", "target_specs"]
-
-_WHOLE = ("whole", "names")
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,9 @@ def source_columns(
                     nulls=int(column.get("nulls") or 0),
                     shapes=tuple((str(s), int(n)) for s, n in column.get("shapes", [])),
                     values=tuple(pack["columns"].get(column["name"], [])) if pack else (),
-                    masked_as=masking.get("entity") if masking.get("mode") in _WHOLE else None,
+                    masked_as=masking.get("entity")
+                    if masking.get("mode") in WHOLE_COLUMN_MODES
+                    else None,
                     domain=(record or {}).get("domain_id") or "unknown",
                     band=(record or {}).get("band") or "low",
                     domains=_candidates(record),
