@@ -71,7 +71,7 @@ def main() -> None:
 
     import yaml
 
-    from core.contract import parse_contract
+    from core.contract import parse_contract, tool_contract
     from core.profiles import bundled_profiles
     from core.target_schema import load_target_schema
     from policy.manifest import current_manifest
@@ -81,7 +81,6 @@ def main() -> None:
     from specialists.mapping.columns import source_columns, target_specs
     from specialists.mapping.match import rank_matches
     from specialists.mapping.plan import MappingSettings, mapping_plan
-    from supervisor.matching import _contract
 
     rng = random.Random(7)
     cols = _columns(args.columns, rng)
@@ -108,7 +107,15 @@ def main() -> None:
         }
         (folder / "rhs.yaml").write_text(yaml.safe_dump(schema))
         profile = next(p for p in bundled_profiles() if p.profile_id == "tp_default_v2")
-        contract = parse_contract(_contract(str(folder / "lhs.csv"), "data_mode"))
+        contract = parse_contract(
+            tool_contract(
+                mode="data_mode",
+                lhs_type="file",
+                lhs_location=str(folder / "lhs.csv"),
+                actor="bench.mapping",
+                tags=["bench"],
+            )
+        )
         catalog_body, sample_body = file_bodies(contract, current_manifest(), b"k" * 32, folder)
         target = load_target_schema(folder / "rhs.yaml")
         assignments = domain_assignments(

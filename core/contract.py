@@ -25,7 +25,7 @@ import functools
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -55,6 +55,7 @@ __all__ = [
     "parse_contract",
     "contract_document",
     "load_contract_file",
+    "tool_contract",
 ]
 
 MAX_CONTRACT_BYTES = 1_000_000
@@ -327,3 +328,39 @@ def load_contract_file(path: Path) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ContractError(f"contract file {path} must hold a mapping", field="--contract")
     return doc
+
+
+def tool_contract(
+    *,
+    mode: str,
+    lhs_type: str,
+    lhs_location: str,
+    rhs_location: str = "sqlite:///:memory:",
+    schema_ref: str | None = None,
+    actor: str,
+    tags: list[str],
+    routing_profile: str = "quality_first",
+) -> dict[str, Any]:
+    """The Run Contract document of a run a tool makes by itself (``conduit eval``, ``conduit
+    match``): the default threshold profile, a 1,000-row sample, no token budget (no model),
+    nothing auto-confirmed, the tool as an analyst."""
+    budget = {"tokens": 0, "usd": "0", "wall_time_s": 600}
+    rhs: dict[str, Any] = {"source": {"type": "sql"}, "location": rhs_location}
+    if schema_ref is not None:
+        rhs["schema_ref"] = schema_ref
+    return {
+        "roadmap_version": ROADMAP_VERSION,
+        "mode": mode,
+        "lhs": {"source": {"type": lhs_type}, "location": lhs_location},
+        "rhs": rhs,
+        "pii_policy": {"mask_before_send": True, "local_only_override": False},
+        "budget_caps": {s: budget for s in get_args(StageName)},
+        "routing_profile": routing_profile,
+        "threshold_profile_id": "tp_default_v2",
+        "dsl_version": "1.0.0",
+        "sample_caps": {"rows_max": 1000, "bytes_max": 1048576},
+        "cache_scope": {"run": True, "tab": None, "filters": {}},
+        "human_confirm_required": False,
+        "rbac_actor": {"user_id": actor, "role": "analyst"},
+        "audit_tags": tags,
+    }

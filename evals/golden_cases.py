@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.contract import tool_contract
 from core.errors import ContractError
 from core.target_schema import TargetSchema, load_target_schema
 
@@ -115,26 +116,13 @@ def case_contract(
     lhs_location = str(case.lhs["location"])
     if case.lhs["type"] == "file" and not Path(lhs_location).is_absolute():
         lhs_location = str(case.folder / lhs_location)
-    budget = {"tokens": 0, "usd": "0", "wall_time_s": 600}
-    return {
-        "roadmap_version": "1.1.0",
-        "mode": mode or case.mode,
-        "lhs": {"source": {"type": case.lhs["type"]}, "location": lhs_location},
-        "rhs": {
-            "source": {"type": "sql"},
-            "location": target_url or "sqlite:///:memory:",
-            "schema_ref": str(case.rhs_location),
-        },
-        "pii_policy": {"mask_before_send": True, "local_only_override": False},
-        "budget_caps": {
-            s: budget for s in ("ingest", "domains", "mapping", "analysis", "migration")
-        },
-        "routing_profile": routing_profile,
-        "threshold_profile_id": "tp_default_v2",
-        "dsl_version": "1.0.0",
-        "sample_caps": {"rows_max": 1000, "bytes_max": 1048576},
-        "cache_scope": {"run": True, "tab": None, "filters": {}},
-        "human_confirm_required": False,
-        "rbac_actor": {"user_id": "conduit.eval", "role": "analyst"},
-        "audit_tags": ["eval", case.name[:60]],
-    }
+    return tool_contract(
+        mode=mode or case.mode,
+        lhs_type=str(case.lhs["type"]),
+        lhs_location=lhs_location,
+        rhs_location=target_url or "sqlite:///:memory:",
+        schema_ref=str(case.rhs_location),
+        actor="conduit.eval",
+        tags=["eval", case.name[:60]],
+        routing_profile=routing_profile,
+    )

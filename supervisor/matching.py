@@ -14,7 +14,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from core.contract import parse_contract
+from core.contract import parse_contract, tool_contract
 from core.errors import ContractError
 from core.target_schema import TargetSchema, load_target_schema, parse_target_schema
 
@@ -25,25 +25,13 @@ _SQL = ("postgresql", "postgres", "mysql", "mariadb", "sqlite", "duckdb")
 
 def _contract(location: str, mode: str) -> dict[str, Any]:
     sql = location.split(":", 1)[0].split("+", 1)[0] in _SQL or location.startswith("env:")
-    budget = {"tokens": 0, "usd": "0", "wall_time_s": 600}
-    return {
-        "roadmap_version": "1.1.0",
-        "mode": mode,
-        "lhs": {"source": {"type": "sql" if sql else "file"}, "location": location},
-        "rhs": {"source": {"type": "sql"}, "location": "sqlite:///:memory:"},
-        "pii_policy": {"mask_before_send": True, "local_only_override": False},
-        "budget_caps": {
-            s: budget for s in ("ingest", "domains", "mapping", "analysis", "migration")
-        },
-        "routing_profile": "quality_first",
-        "threshold_profile_id": "tp_default_v2",
-        "dsl_version": "1.0.0",
-        "sample_caps": {"rows_max": 1000, "bytes_max": 1048576},
-        "cache_scope": {"run": True, "tab": None, "filters": {}},
-        "human_confirm_required": False,
-        "rbac_actor": {"user_id": "conduit.match", "role": "analyst"},
-        "audit_tags": ["match"],
-    }
+    return tool_contract(
+        mode=mode,
+        lhs_type="sql" if sql else "file",
+        lhs_location=location,
+        actor="conduit.match",
+        tags=["match"],
+    )
 
 
 _TYPE_OF = {
