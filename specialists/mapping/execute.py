@@ -181,9 +181,23 @@ def best_candidate(
         return None
     if frame is None or frame.height == 0:
         return valid[0]
-    results = [sample_result(p, frame, target) for p in valid]
-    best = max(range(len(results)), key=lambda i: (results[i].converted, -i))
-    if results[best].present == 0:  # nothing to judge on: the first reading, as in a dry run
+
+    from dsl.compile.polars import compile_polars
+
+    # One pass over the sample counts every candidate's judged and converted rows; only the
+    # winner is then measured in full.
+    counts = frame.select(
+        [
+            expr
+            for i, p in enumerate(valid)
+            for expr in (
+                _present(p).sum().alias(f"present{i}"),
+                (_present(p) & compile_polars(p).is_not_null()).sum().alias(f"converted{i}"),
+            )
+        ]
+    ).row(0, named=True)
+    best = max(range(len(valid)), key=lambda i: (counts[f"converted{i}"], -i))
+    if counts[f"present{best}"] == 0:  # nothing to judge on: the first reading, as a dry run
         best = 0
     others = [p for i, p in enumerate(valid) if i != best]
     return sample_result(valid[best], frame, target, alternatives=others)
