@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from specialists.mapping.columns import SourceColumn, TargetSpec
 from specialists.mapping.names import UNIT_CONCEPTS, concepts
@@ -62,7 +62,6 @@ class Proposal:
     docs: tuple[Doc, ...]
     score: float
     rationale: str
-    uses: tuple[str, ...] = field(default=())  # source headers, in the formula's order
 
 
 def _c(column: SourceColumn) -> frozenset[str]:

@@ -95,7 +95,10 @@ def unit_change(target: TargetColumn, source: SourceColumn) -> tuple[str, str] |
 def scale_factor(target: TargetColumn, source: SourceColumn) -> tuple[str, int] | None:
     """``("div", 100)`` for minor units into a major-unit target, ``("mul", 1000)`` for a
     header in thousands; None otherwise."""
-    s, t = concepts(source.header) | set(_words(source.header)), set(_words(target.name))
+    s, t = (
+        concepts(source.header) | set(_plain_words(source.header)),
+        set(_plain_words(target.name)),
+    )
     if s & _MINOR and not t & _MINOR and target.family in ("decimal", "float"):
         return "div", 100
     if s & _THOUSANDS and not t & _THOUSANDS and target.family in ("decimal", "integer"):
@@ -103,7 +106,9 @@ def scale_factor(target: TargetColumn, source: SourceColumn) -> tuple[str, int] 
     return None
 
 
-def _words(name: str) -> list[str]:
+def _plain_words(name: str) -> list[str]:
+    """Lower-case runs of letters and digits (``Salary (000s)`` -> salary, 000s): the unit
+    markers ``concepts`` may fold away."""
     return [w for w in re.split(r"[^0-9a-z]+", name.lower()) if w]
 
 
@@ -173,15 +178,15 @@ def _numeric_ops(
 
 def atomic_candidates(target: TargetColumn, source: SourceColumn) -> list[Doc]:
     """Every pipeline reading one source column into ``target``, most likely first."""
-    out, name, inputs = target.name, target.family, [source.name]
-    if name == "string":
+    out, family, inputs = target.name, target.family, [source.name]
+    if family == "string":
         return [_doc(inputs, out, [])]
-    if name in ("integer", "decimal", "float"):
+    if family in ("integer", "decimal", "float"):
         formats = _number_formats(source)
-        if name == "float":
+        if family == "float":
             return [_doc(inputs, out, [{"op": "type_cast", "to": "float"}])]
         docs = [_doc(inputs, out, _numeric_ops(target, source, f)) for f in formats]
-        if source.family == "string" and name == "integer":
+        if source.family == "string" and family == "integer":
             # the number inside a text (Net 60 -> 60), tried after every plain reading
             docs.append(
                 _doc(
@@ -194,9 +199,9 @@ def atomic_candidates(target: TargetColumn, source: SourceColumn) -> list[Doc]:
                 )
             )
         return docs
-    if name == "boolean":
+    if family == "boolean":
         return [_doc(inputs, out, [{"op": "type_cast", "to": "boolean"}])]
-    if name == "date":
+    if family == "date":
         if source.family == "timestamp":
             return [
                 _doc(
@@ -214,7 +219,7 @@ def atomic_candidates(target: TargetColumn, source: SourceColumn) -> list[Doc]:
             _doc(inputs, out, [{"op": "date_parse", "formats": list(f), "to": "date"}])
             for f in _DATE_FORMATS
         ]
-    if name == "timestamp":
+    if family == "timestamp":
         return [
             _doc(inputs, out, [{"op": "date_parse", "formats": list(f), "to": "timestamp"}])
             for f in _TIMESTAMP_FORMATS

@@ -79,7 +79,7 @@ class _Choice:
     margin: float = 0.0  # over the target's runner-up source
 
 
-def _strategy(target: TargetSpec, source: SourceColumn, pipeline: Pipeline) -> str:
+def _strategy(pipeline: Pipeline) -> str:
     ops = {str(getattr(op, "op", "")) for op in pipeline.ops}
     if ops & {"unit_convert", "safe_math"}:
         return "unit"
@@ -278,7 +278,7 @@ def _column(
         common["confidence"] = round(choice.score, 4)
     strategy = choice.strategy
     if strategy == "atomic":
-        strategy = _strategy(t, choice.sources[0], pipeline)
+        strategy = _strategy(pipeline)
     decision, why = _decide(choice, result, t, settings, mode)
     sample = result.as_dict() if isinstance(result, SampleResult) else None
     return (
