@@ -40,7 +40,11 @@ __all__ = [
     "file_bodies",
     "ingest_files",
     "ingest_sql",
+    "source_bodies",
     "source_files",
+    "sql_location",
+    "standard_frame",
+    "standard_sql_frame",
 ]
 
 _TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".gz")
@@ -108,6 +112,16 @@ def standard_frame(path: Path, standardization: Mapping[str, Any]) -> pl.DataFra
     the Catalog's standardization plan (``standardization``) applied. What executors run
     pipelines over (the golden eval's cell accuracy; Migration's ETL)."""
     frame = read_file(path, sniff(path)).frame
+    return apply_plan(frame, dict(standardization))[0]
+
+
+def standard_sql_frame(url: str, table: str, standardization: Mapping[str, Any]) -> pl.DataFrame:
+    """The whole of one SQL source table in its Standard Schema, read through the read-only
+    connection as Ingest read it (text columns, key order), with its standardization plan."""
+    from specialists.ingest.sql import ReadOnlySource
+
+    with ReadOnlySource(url) as source:
+        frame = source.read(table)
     return apply_plan(frame, dict(standardization))[0]
 
 
@@ -201,14 +215,7 @@ def _sql_bodies(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     from specialists.ingest.sql import ReadOnlySource
 
-    location = contract.lhs.location
-    if location.startswith("env:"):
-        name = location.removeprefix("env:")
-        if not env.get(name):
-            raise ContractError(f"the environment variable {name} is not set", field="lhs.location")
-        location = env[name]
-    if base is not None:
-        location = _from_base(location, base)
+    location = sql_location(contract.lhs.location, base, env)
     catalogs: list[dict[str, Any]] = []
     samples: list[dict[str, Any]] = []
     rows = 0
@@ -262,6 +269,22 @@ def source_bodies(
     seed = contract_seed(contract)
     catalogs, samples, _ = _sql_bodies(contract, manifest, key, env or {}, base, seed, no_progress)
     return _bodies(catalogs, samples, seed)
+
+
+def sql_location(
+    location: str,
+    base: Path | None,
+    env: Mapping[str, str] | None = None,
+    field: str = "lhs.location",
+) -> str:
+    """A contract's SQL location as a URL: ``env:NAME`` read from the environment, a relative
+    SQLite/DuckDB file resolved against ``base``."""
+    if location.startswith("env:"):
+        name = location.removeprefix("env:")
+        if not (env or {}).get(name):
+            raise ContractError(f"the environment variable {name} is not set", field=field)
+        location = (env or {})[name]
+    return location if base is None else _from_base(location, base)
 
 
 def _from_base(location: str, base: Path) -> str:

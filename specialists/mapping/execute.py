@@ -37,7 +37,15 @@ if TYPE_CHECKING:
 #: pseudonym like ``PERSON_Q2ZDTRZ5FMSE``. A pipeline cannot be judged on such a value.
 MASKED = r"<[A-Z_]+>|\*\*\*|\b[A-Z][A-Z_]+_[A-Z0-9]{12}\b"
 
-__all__ = ["MASKED", "SampleResult", "best_candidate", "sample_frame", "sample_result", "transform"]
+__all__ = [
+    "MASKED",
+    "SampleResult",
+    "best_candidate",
+    "inputs_present",
+    "sample_frame",
+    "sample_result",
+    "transform",
+]
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,15 @@ def _present(pipeline: Pipeline) -> pl.Expr:
     if _combines_missing(pipeline):
         return pl.any_horizontal(each) & ~_masked(pipeline)
     return pl.all_horizontal(each) & ~_masked(pipeline)
+
+
+def inputs_present(pipeline: Pipeline) -> pl.Expr:
+    """True where the row has the inputs the pipeline needs (all of them; one, for a pipeline
+    that reads a missing input as a value): a NULL output there is a failed transform."""
+    import polars as pl
+
+    each = [pl.col(i.name).is_not_null() for i in pipeline.inputs]
+    return pl.any_horizontal(each) if _combines_missing(pipeline) else pl.all_horizontal(each)
 
 
 def _masked(pipeline: Pipeline) -> pl.Expr:
