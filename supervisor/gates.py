@@ -245,6 +245,38 @@ def analysis_gate(
     return GateOutcome("accept", (summary,))
 
 
+def migration_gate(
+    metrics: Mapping[str, Any], contract: RunContract, profile: ThresholdProfile
+) -> GateOutcome:
+    """The migration gate: hold when a validation failed (a person looks before anything is
+    promoted); quarantined rows do not hold it (the rest promotes; they are released after a
+    fix). An accept promotes (``human_confirm_required`` first asks a person).
+
+    Example:
+        >>> from core.contract import parse_contract
+        >>> from core.profiles import bundled_profiles
+        >>> c, p = parse_contract(_EXAMPLE), bundled_profiles()[0]
+        >>> m = {"valid": True, "staged": 9, "noop": 0, "quarantined": 1, "failed": [],
+        ...      "seconds": 0.1}
+        >>> migration_gate(m, c, p).reasons
+        ('9 rows staged, 0 unchanged (no-op), 1 quarantined',)
+        >>> migration_gate(m | {"valid": False, "failed": ["row_count"]}, c, p).decision
+        'hold'
+    """
+    summary = (
+        f"{int(metrics.get('staged', 0))} rows staged, {int(metrics.get('noop', 0))} unchanged "
+        f"(no-op), {int(metrics.get('quarantined', 0))} quarantined"
+    )
+    holds = []
+    if not metrics.get("valid", False):
+        failed = ", ".join(metrics.get("failed") or []) or "validation"
+        holds.append(f"{failed} failed: nothing is promoted until a person looks")
+    holds += _over_budget("migration", float(metrics.get("seconds", 0.0)), contract)
+    if holds:
+        return GateOutcome("hold", (summary, *holds))
+    return GateOutcome("accept", (summary,))
+
+
 def decide(
     rule: GateOutcome | None,
     *,

@@ -287,9 +287,23 @@ def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState
     if record.get("failure") and record["failure"]["transient"]:
         time.sleep(min(0.5 * 2**attempt, 5.0))  # back off before a retry
     contract = _contract(ctx, run_id)
+    step_ctx = _step_context(ctx, spec, state, contract)
+    try:
+        result = spec.step(step_ctx, run_id, contract)
+    except ConduitError as e:
+        failure = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
+        return _with(spec.name, {"attempt": attempt, "failure": failure.as_dict()})
+    done = {"attempt": attempt, "failure": None, "outputs": result.outputs}
+    return _with(spec.name, done | {"metrics": result.metrics})
+
+
+def _step_context(
+    ctx: GraphContext, spec: StageSpec, state: RunState, contract: RunContract
+) -> StageContext:
+    run_id = state["run_id"]
     earlier = [s.name for s in _stages(contract)]
     earlier = earlier[: earlier.index(spec.name)]
-    step_ctx = StageContext(
+    return StageContext(
         db=ctx.db,
         manifest=ctx.manifest,
         pii_key=ctx.pii_key,
@@ -301,13 +315,6 @@ def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState
         lane=str(state.get("lane") or "interactive"),
         budget=(state.get("budgets") or {}).get(spec.name) or {},
     )
-    try:
-        result = spec.step(step_ctx, run_id, contract)
-    except ConduitError as e:
-        failure = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
-        return _with(spec.name, {"attempt": attempt, "failure": failure.as_dict()})
-    done = {"attempt": attempt, "failure": None, "outputs": result.outputs}
-    return _with(spec.name, done | {"metrics": result.metrics})
 
 
 def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
@@ -336,6 +343,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
 
     _append_once(ctx, gate_event(outcome))
     decision = outcome.decision
+    who = (contract.rbac_actor.user_id, contract.rbac_actor.role)
     if outcome.waits_for_a_person:
         _set_status(ctx, run_id, "held")
         allowed = [d for d in HUMAN_DECISIONS if not (failure and d == "accept")]
@@ -349,6 +357,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             }
         )
         decision = answer["decision"]
+        who = (answer["actor"], answer["role"])
         confirmed = GateOutcome(decision, (f"decided by {answer['actor']} ({answer['role']})",))
         confirmation = HumanConfirmation(
             required=True, actor=answer["actor"], timestamp=dt.datetime.now(dt.UTC)
@@ -360,7 +369,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             ),
         )
         _set_status(ctx, run_id, "running")
-    return _after(ctx, spec, state, record, decision, failure)
+    return _after(ctx, spec, state, record, decision, failure, who)
 
 
 def _after(
@@ -370,9 +379,27 @@ def _after(
     record: dict[str, Any],
     decision: str,
     failure: Failure | None,
+    who: tuple[str, str],
 ) -> RunState:
     run_id = state["run_id"]
     decisions = dict(state.get("decisions") or {}) | {spec.name: decision}
+    if decision == "accept" and spec.after_accept is not None:
+        contract = _contract(ctx, run_id)
+        try:
+            after = spec.after_accept(
+                _step_context(ctx, spec, state, contract), run_id, contract, *who
+            )
+        except ConduitError as e:
+            problem = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
+            _set_status(ctx, run_id, "failed")
+            return {
+                "decisions": decisions,
+                "route": "end",
+                "status": "failed",
+                "error": problem.as_dict(),
+            }
+        record = record | {"after_accept": after}
+        return _with(spec.name, record) | {"decisions": decisions, "route": "next"}
     if decision in ("retry", "fix"):
         again = record | {"attempt": int(record["attempt"]) + 1}
         return _with(spec.name, again) | {"decisions": decisions, "route": "again"}

@@ -30,6 +30,7 @@ __all__ = [
     "JobFunction",
     "echo_job",
     "fail_job",
+    "migration_job",
     "resolve_job",
     "run_job",
     "sleep_job",
@@ -127,12 +128,38 @@ def run_job(
     return {"run_id": run_id, "status": state.get("status"), "lane": state.get("lane")}
 
 
+def migration_job(migration_id: str) -> dict[str, JSON]:
+    """Work one migration's pending chunks on the batch lane until none is left (any number of
+    these run at once: chunk leases decide who does what). Safe to run twice: a chunk is staged
+    once, whoever races for it."""
+    from core.db import open_database
+    from core.settings import Settings
+    from specialists.migration.engine import EngineContext, work
+    from specialists.migration.store import load_spec, migration_row
+    from supervisor.policies import pii_key, stored_manifest
+
+    settings = Settings()
+    secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
+    db = open_database(settings)
+    try:
+        spec, _ = load_spec(migration_row(db, migration_id))
+        with db.connect() as conn:
+            manifest = stored_manifest(conn, spec.policy_version)
+        ctx = EngineContext(db=db, manifest=manifest, pii_key=pii_key(settings.home, secret))
+        done = work(ctx, spec)
+    finally:
+        db.dispose()
+    return {"migration_id": migration_id, "chunks": done, "pid": os.getpid()}
+
+
 def _path(fn: JobFunction) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
 #: The allow-list: dotted path -> function. Extend the tuple to add a job.
-JOBS: dict[str, JobFunction] = {_path(fn): fn for fn in (echo_job, sleep_job, fail_job, run_job)}
+JOBS: dict[str, JobFunction] = {
+    _path(fn): fn for fn in (echo_job, sleep_job, fail_job, run_job, migration_job)
+}
 
 
 def resolve_job(path: str) -> JobFunction:

@@ -44,7 +44,14 @@ if TYPE_CHECKING:
     from policy.manifest import PolicyManifest
     from specialists.migration.spec import MigrationSpec
 
-__all__ = ["migration_status", "promote", "release", "stage_migration", "target_location"]
+__all__ = [
+    "export_quarantine",
+    "migration_status",
+    "promote",
+    "release",
+    "stage_migration",
+    "target_location",
+]
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -388,3 +395,31 @@ def migration_status(db: Database, run_id: str) -> dict[str, Any]:
 
 def redis_url_from(env: Mapping[str, str] | None = None) -> str | None:
     return (env or os.environ).get("CONDUIT_REDIS_URL") or None
+
+
+def export_quarantine(
+    db: Database, run_id: str, *, actor: str, role: str, held_only: bool = True
+) -> list[dict[str, Any]]:
+    """The run's §37 quarantine records, masked previews only (Operator and above)."""
+    from policy.rbac import require
+    from supervisor.policies import newest_manifest
+
+    with db.connect() as conn:
+        require(newest_manifest(conn), role, "release_quarantine", actor=actor)
+    return [
+        {
+            "run_id": r["run_id"],
+            "migration_id": r["migration_id"],
+            "chunk_id": r["chunk_id"],
+            "key": r["key"],
+            "reason_codes": list(r["reason_codes"]),
+            "masked_preview_before": r["masked_preview_before"],
+            "masked_preview_after": r["masked_preview_after"],
+            "diff_ptr": f"quarantine/{r['migration_id']}/{r['chunk_id']}/{r['key']}/{r['ordinal']}",
+            "diff": r["diff"],
+            "created_at": r["created_at"].isoformat(),
+            "rbac_required_role": r["rbac_required_role"],
+            "status": r["status"],
+        }
+        for r in store.quarantine_rows(db, run_id, "held" if held_only else None)
+    ]

@@ -26,6 +26,7 @@ from supervisor.gates import (
     domains_gate,
     ingest_gate,
     mapping_gate,
+    migration_gate,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +65,11 @@ Step = Callable[[StageContext, str, RunContract], StageResult]
 Gate = Callable[[Mapping[str, Any], RunContract, ThresholdProfile], GateOutcome]
 
 
+#: What runs after a gate accepts (Migration's promotion): the context, the run, its contract,
+#: and who accepted (actor, role); returns references for the graph state.
+AfterAccept = Callable[[StageContext, str, RunContract, str, str], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class StageSpec:
     name: StageName
@@ -71,6 +77,7 @@ class StageSpec:
     step: Step
     gate: Gate
     modes: tuple[Mode, ...] = field(default=("metadata_only", "data_mode"))
+    after_accept: AfterAccept | None = None
 
 
 def _ingest(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
@@ -208,10 +215,60 @@ def _analysis(ctx: StageContext, run_id: str, contract: RunContract) -> StageRes
     )
 
 
+def _migration(ctx: StageContext, run_id: str, contract: RunContract) -> StageResult:
+    from supervisor.migration import redis_url_from, stage_migration
+
+    started = time.perf_counter()
+
+    def progress(p: dict[str, Any]) -> None:
+        ctx.report("migration", "migrating chunks", p["done"], p["chunks"], "steps")
+
+    ctx.report("migration", "pre-flight", 0, None, "steps", force=True)
+    summary = stage_migration(
+        ctx.db,
+        run_id,
+        contract=contract,
+        manifest=ctx.manifest,
+        pii_key=ctx.pii_key,
+        base=ctx.base,
+        env=ctx.env,
+        progress=progress,
+        redis_url=redis_url_from(ctx.env),
+    )
+    outcome = summary["outcome"]
+    rows = outcome.get("rows") or {}
+    failed = [k for k, v in (outcome.get("validations") or {}).items() if not v["ok"]]
+    return StageResult(
+        outputs={"migration_run": summary["artifact"], "migration_id": summary["migration_id"]},
+        metrics={
+            "valid": bool(outcome.get("valid")),
+            "failed": failed,
+            "staged": rows.get("staged", 0),
+            "noop": rows.get("noop", 0),
+            "quarantined": rows.get("quarantined", 0),
+            "seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+
+
+def _promote(
+    ctx: StageContext, run_id: str, contract: RunContract, actor: str, role: str
+) -> dict[str, Any]:
+    from supervisor.migration import promote
+
+    summary = promote(
+        ctx.db, run_id, manifest=ctx.manifest, pii_key=ctx.pii_key, actor=actor, role=role
+    )
+    return {"migration_run": summary["artifact"], "promotion": summary["outcome"]["promotion"]}
+
+
 #: The stages, in the order of §5. Later stages are appended by their issues.
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("ingest", "INGEST", _ingest, ingest_gate),
     StageSpec("domains", "DOMAINS", _domains, domains_gate),
     StageSpec("mapping", "MAPPING", _mapping, mapping_gate),
     StageSpec("analysis", "ANALYSIS", _analysis, analysis_gate),
+    StageSpec(
+        "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
+    ),
 )

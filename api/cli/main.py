@@ -19,6 +19,7 @@ import typer
 from api.cli import render
 from api.cli.common import open_db as _open_db
 from api.cli.domain_cmds import domains_app
+from api.cli.migration_cmds import migrations_app
 from api.cli.policy_cmds import eval_app, policy_app
 from api.cli.worker_cmds import worker
 
@@ -39,6 +40,7 @@ app.add_typer(artifacts_app, name="artifacts")
 app.add_typer(policy_app, name="policy")
 app.add_typer(eval_app, name="eval")
 app.add_typer(domains_app, name="domains")
+app.add_typer(migrations_app, name="migrations")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ContractFile = Annotated[

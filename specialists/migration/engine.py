@@ -178,7 +178,7 @@ def work(ctx: EngineContext, spec: MigrationSpec, *, poll_s: float = 0.2) -> int
     Chunks held by another live worker are waited for (it may die, and its lease with it)."""
     done = 0
     target = open_target(spec.target_location)
-    promoted = target.promoted_chunks(spec.target_table) if spec.kind == "migrate" else {}
+    promoted = trusted_promotion(target, spec) if spec.kind == "migrate" else {}
     try:
         with store.leased(ctx.db, spec.migration_id, owner_name()) as lease:
             while True:
@@ -209,6 +209,23 @@ def work(ctx: EngineContext, spec: MigrationSpec, *, poll_s: float = 0.2) -> int
                 _report(ctx, spec)
     finally:
         target.close()
+
+
+#: The registry entry that holds the rows the latest promotion left covered by its chunks.
+ROWS_ENTRY = -1
+
+
+def trusted_promotion(target: Target, spec: MigrationSpec) -> dict[int, str]:
+    """The latest promotion's chunk hashes, if the final table still holds at least the rows
+    they cover; empty otherwise (the table was dropped, truncated or pruned outside Conduit:
+    then no chunk may count as a no-op, and everything is staged again)."""
+    promoted = target.promoted_chunks(spec.target_table)
+    recorded = promoted.pop(ROWS_ENTRY, None)
+    if not promoted or recorded is None or not recorded.startswith("rows:"):
+        return {}
+    if target.final_rows(spec.target_table) < int(recorded.removeprefix("rows:")):
+        return {}
+    return promoted
 
 
 def _pending(db: Database, migration_id: str) -> int:
@@ -447,6 +464,7 @@ def promote_migration(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]
             )
         cps = store.checkpoints(ctx.db, spec.migration_id)
         chunks = {int(c["chunk_id"]): str(c["content_hash"]) for c in cps}
+        covered = sum(int(c["row_count_out"] or 0) for c in cps)
         target = open_target(spec.target_location)
         try:
             table = spec.table()
@@ -456,9 +474,11 @@ def promote_migration(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]
                 store.set_status(ctx.db, spec.migration_id, "noop", outcome)
                 return outcome
             if spec.kind == "release":
-                chunks = {**target.promoted_chunks(spec.target_table)}
-                for c in cps:  # a release changes the rows of the chunks it touched
-                    chunks.pop(int(c["chunk_id"]), None)
+                # A release adds rows to chunks of the original migration, whose recorded hashes
+                # then no longer match a fresh computation of them: keep the record as it is.
+                chunks = target.promoted_chunks(spec.target_table)
+            else:
+                chunks[ROWS_ENTRY] = f"rows:{covered}"
             started = time.perf_counter()
             done = target.promote(table, chunks, ctx.fault)
             target.drop_staging(table)

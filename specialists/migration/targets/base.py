@@ -130,6 +130,9 @@ class Target(Protocol):
     def staged_chunks(self, table: TargetTable) -> dict[int, StagedChunk]:
         """The markers of ``table.migration_id``: chunk id -> content hash and rows."""
 
+    def final_rows(self, table_name: str) -> int:
+        """Rows in the final table (0 when it does not exist)."""
+
     def staged_rows(self, table: TargetTable) -> int:
         """Rows in the staging table."""
 

@@ -182,6 +182,13 @@ class ParquetTarget:
                 out[int(meta[_META_CHUNK])] = StagedChunk(meta[_META_HASH], int(meta[_META_ROWS]))
         return out
 
+    def final_rows(self, table_name: str) -> int:
+        """Rows in the final file (0 when there is none)."""
+        if not self.path.exists():
+            return 0
+        with self._errors("counting the rows of", table_name):
+            return int(pl.scan_parquet(self.path).select(pl.len()).collect().item())
+
     def staged_rows(self, table: TargetTable) -> int:
         """Rows in the staged files (after any ``remove_staged``)."""
         with self._errors("counting the staged rows of", table.table):

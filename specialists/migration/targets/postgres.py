@@ -201,6 +201,11 @@ class PostgresTarget:
             )
             return {r[0]: StagedChunk(r[1], r[2]) for r in cur.fetchall()}
 
+    def final_rows(self, table_name: str) -> int:
+        if self._scalar("SELECT to_regclass(%s)", (_q(table_name),)) is None:
+            return 0
+        return int(self._scalar(f"SELECT count(*) FROM {_q(table_name)}"))
+
     def staged_rows(self, table: TargetTable) -> int:
         return int(self._scalar(f"SELECT count(*) FROM {_q(table.staging)}"))
 

@@ -364,6 +364,15 @@ class SqlTarget:
         with self._connection("counting the staged rows of", table.table) as conn:
             return self._count(conn, table.staging)
 
+    def final_rows(self, table_name: str) -> int:
+        """Rows in the final table (0 when it does not exist)."""
+        from sqlalchemy import inspect
+
+        with self._connection("counting the rows of", table_name) as conn:
+            if not inspect(conn).has_table(table_name):
+                return 0
+            return self._count(conn, table_name)
+
     def _count(self, conn: Connection, name: str) -> int:
         return int(conn.execute(text(f"SELECT COUNT(*) FROM {self._quote(name)}")).scalar_one())
 
