@@ -67,7 +67,8 @@ def target_location(contract: RunContract, base: Path, env: Mapping[str, str]) -
     return str((path if path.is_absolute() else base / path).resolve())
 
 
-def _latest(db: Database, run_id: str, kind: str) -> tuple[str, dict[str, Any]]:
+def latest_artifact(db: Database, run_id: str, kind: str) -> tuple[str, dict[str, Any]]:
+    """The hash and body of the run's newest artifact of ``kind``."""
     from artifacts.store import PostgresArtifactStore
 
     with db.connect() as conn:
@@ -95,8 +96,8 @@ def _spec(
     target = contract_target_schema(contract, base)
     if target is None:
         raise ContractError("Migration needs a target schema", field="rhs.schema_ref")
-    _, catalog = _latest(db, run_id, "catalog")
-    plan_hash, plan = _latest(db, run_id, "mapping_plan")
+    _, catalog = latest_artifact(db, run_id, "catalog")
+    plan_hash, plan = latest_artifact(db, run_id, "mapping_plan")
     with db.connect() as conn:
         profile = stored_profile(conn, contract.threshold_profile_id)
     if profile is None:
@@ -142,10 +143,10 @@ def stage_migration(
 ) -> dict[str, Any]:
     """Stage and validate the run's migration (resuming an unfinished attempt); its outcome.
 
-    A run whose latest attempt is promoted returns that attempt's outcome, unless ``fresh``
-    asks for a new attempt (whose unchanged chunks are no-ops)."""
+    A run whose latest attempt is finished (validated or promoted) returns that attempt's
+    outcome, unless ``fresh`` asks for a new attempt (whose unchanged chunks are no-ops)."""
     row = store.latest_migration(db, run_id, "migrate")
-    if row is not None and (row["status"] in ("running", "validated") or not fresh):
+    if row is not None and (row["status"] == "running" or not fresh):
         spec, _ = store.load_spec(row)
         if row["status"] != "running":
             return _summary(db, spec)

@@ -282,12 +282,28 @@ def run_chunks(ctx: EngineContext, spec: MigrationSpec, workers: int = 2) -> Non
 # -- validation and promotion ----------------------------------------------------------------
 
 
-def _lock(db: Database, migration_id: str) -> Any:
-    from sqlalchemy import text
+class _Lock:
+    """The migration's validate-and-promote lock: a session advisory lock, released before the
+    connection goes back to the pool (the pool does not release advisory locks)."""
 
-    conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": "promote:" + migration_id})
-    return conn
+    def __init__(self, db: Database, migration_id: str) -> None:
+        from sqlalchemy import text
+
+        self._key = {"k": "promote:" + migration_id}
+        self._conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), self._key)
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        try:
+            self._conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), self._key)
+        finally:
+            self._conn.close()
+
+
+def _lock(db: Database, migration_id: str) -> _Lock:
+    return _Lock(db, migration_id)
 
 
 def finish_migration(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]:

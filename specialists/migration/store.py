@@ -148,7 +148,12 @@ class ChunkLease:
         self._conn: Connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def close(self) -> None:
-        self._conn.close()
+        from sqlalchemy import text
+
+        try:  # the pool keeps the connection: leave no lease on it
+            self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+        finally:
+            self._conn.close()
 
     def claim(self) -> int | None:
         """Take the lowest pending chunk no one holds; None when there is none."""
