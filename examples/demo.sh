@@ -3,9 +3,10 @@
 # Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
 # chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
 # drives the run through the supervisor graph with --follow (lane, Ingest, Domains, Mapping, Analysis;
-# each held gate answered by a demo actor), prints the Domain Assignments, Mapping Plan and Analysis Report, and ends with
-# the verified ledger.
-# Migration extends this when it lands.
+# each held gate answered by a demo actor), migrates it with `conduit migrations start --promote`
+# (as an Operator: promotion into a table that already holds rows needs one), prints the Domain
+# Assignments, Mapping Plan, Analysis Report and the Migration Run (chunks, validations, promotion, where the rows went), and ends
+# with the verified ledger.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conduit() { .venv/bin/conduit "$@"; }
@@ -54,9 +55,9 @@ for _ in $(seq 1 1200); do
   if [ "$status" = held ]; then
     sleep 1  # let the follower print the hold
     echo
-    echo "== conduit runs resume $run_id --decision accept --actor demo.confirmer --role analyst"
+    echo "== conduit runs resume $run_id --decision accept --actor demo.confirmer --role operator"
     echo "(auto-confirmed by the demo actor 'demo.confirmer', recorded as such on the ledger)"
-    conduit runs resume "$run_id" --decision accept --actor demo.confirmer --role analyst \
+    conduit runs resume "$run_id" --decision accept --actor demo.confirmer --role operator \
       --base examples/bank_transactions >/dev/null
     answered=$((answered + 1))
     [ "$answered" -ge 10 ] && break
@@ -109,6 +110,14 @@ print(f"== the Analysis Report: {m['checks']} checks, {m['fails']} failed, {m['w
 for a in report["anomalies"]:
     print(f"  {a['severity']:<4} {a['code']:<20} {a['message'][:90]}")
 PY
+echo
+echo "== conduit migrations start $run_id --promote (chunks, checkpoints, validation, atomic promotion)"
+conduit migrations start "$run_id" --base examples/bank_transactions --promote \
+  --actor demo.confirmer --role operator
+echo
+echo "== conduit migrations status $run_id (the Migration Run: chunks, validations, promotion)"
+conduit migrations status "$run_id"
+echo "(the target: examples/bank_transactions/contract.yaml rhs.location, .conduit/demo/bank.sqlite)"
 echo
 echo "== conduit ledger $run_id --verify"
 conduit ledger "$run_id" --verify

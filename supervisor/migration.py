@@ -321,14 +321,25 @@ def promote(
     fault: Fault = no_fault,
     kind: str = "migrate",
 ) -> dict[str, Any]:
-    """Promote the run's validated migration (POLICY_BLOCK below Operator)."""
-    from policy.rbac import require
+    """Promote the run's validated migration.
 
-    require(manifest, role, "approve_destructive", actor=actor)
+    Writing into a final table that already holds rows changes data someone has: that needs
+    ``approve_destructive`` (Operator and above, §32). Filling an empty or new table needs only
+    what creating the run needed.
+    """
+    from policy.rbac import require
+    from specialists.migration.targets import open_target
+
     row = store.latest_migration(db, run_id, kind)
     if row is None:
         raise NotFoundError(f"run {run_id} has no migration to promote")
     spec, _ = store.load_spec(row)
+    target = open_target(spec.target_location)
+    try:
+        destructive = target.final_rows(spec.target_table) > 0
+    finally:
+        target.close()
+    require(manifest, role, "approve_destructive" if destructive else "create_run", actor=actor)
     ctx = _engine(db, manifest, pii_key, fault, None)
     promote_migration(ctx, spec)
     summary = _summary(db, spec)

@@ -268,7 +268,12 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("domains", "DOMAINS", _domains, domains_gate),
     StageSpec("mapping", "MAPPING", _mapping, mapping_gate),
     StageSpec("analysis", "ANALYSIS", _analysis, analysis_gate),
-    StageSpec(
-        "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
-    ),
+)
+
+#: Migration as a graph stage (data_mode, promotion after its gate accepts). Not in ``STAGES``
+#: yet: the graph tests and the golden eval assume a run ends after Analysis, and each needs
+#: its own migration target first (issue 9's note). ``conduit migrations start`` runs the same
+#: functions on a run that finished Analysis.
+MIGRATION = StageSpec(
+    "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
 )

@@ -42,7 +42,25 @@ def open_target(location: str) -> Target:
     if kind == "sql":
         from specialists.migration.targets.sql import SqlTarget
 
+        _make_folder(location)
+
         return SqlTarget(location)
     from specialists.migration.targets.parquet import ParquetTarget
 
     return ParquetTarget(location)
+
+
+def _make_folder(location: str) -> None:
+    """Create the folder of a SQLite/DuckDB database file (the database file itself is created
+    on first connect; its folder is not)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(location)
+    if url.drivername.startswith(("sqlite", "duckdb")) and url.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
