@@ -41,7 +41,7 @@ from specialists.migration.targets.base import (
     TargetTable,
     no_fault,
 )
-from specialists.migration.targets.sql import checksum_rows, decimal_shape, sum_as_decimal
+from specialists.migration.targets.values import checksum_rows, decimal_shape, sum_as_decimal
 
 __all__ = ["ParquetTarget", "polars_type"]
 
