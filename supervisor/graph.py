@@ -343,7 +343,6 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
 
     _append_once(ctx, gate_event(outcome))
     decision = outcome.decision
-    who = (contract.rbac_actor.user_id, contract.rbac_actor.role)
     if outcome.waits_for_a_person:
         _set_status(ctx, run_id, "held")
         allowed = [d for d in HUMAN_DECISIONS if not (failure and d == "accept")]
@@ -357,7 +356,6 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             }
         )
         decision = answer["decision"]
-        who = (answer["actor"], answer["role"])
         confirmed = GateOutcome(decision, (f"decided by {answer['actor']} ({answer['role']})",))
         confirmation = HumanConfirmation(
             required=True, actor=answer["actor"], timestamp=dt.datetime.now(dt.UTC)
@@ -369,7 +367,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             ),
         )
         _set_status(ctx, run_id, "running")
-    return _after(ctx, spec, state, record, decision, failure, who)
+    return _after(ctx, spec, state, record, decision, failure)
 
 
 def _after(
@@ -379,27 +377,9 @@ def _after(
     record: dict[str, Any],
     decision: str,
     failure: Failure | None,
-    who: tuple[str, str],
 ) -> RunState:
     run_id = state["run_id"]
     decisions = dict(state.get("decisions") or {}) | {spec.name: decision}
-    if decision == "accept" and spec.after_accept is not None:
-        contract = _contract(ctx, run_id)
-        try:
-            after = spec.after_accept(
-                _step_context(ctx, spec, state, contract), run_id, contract, *who
-            )
-        except ConduitError as e:
-            problem = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
-            _set_status(ctx, run_id, "failed")
-            return {
-                "decisions": decisions,
-                "route": "end",
-                "status": "failed",
-                "error": problem.as_dict(),
-            }
-        record = record | {"after_accept": after}
-        return _with(spec.name, record) | {"decisions": decisions, "route": "next"}
     if decision in ("retry", "fix"):
         again = record | {"attempt": int(record["attempt"]) + 1}
         return _with(spec.name, again) | {"decisions": decisions, "route": "again"}

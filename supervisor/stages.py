@@ -270,10 +270,10 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec("analysis", "ANALYSIS", _analysis, analysis_gate),
 )
 
-#: Migration as a graph stage (data_mode, promotion after its gate accepts). Not in ``STAGES``
-#: yet: the graph tests and the golden eval assume a run ends after Analysis, and each needs
-#: its own migration target first (issue 9's note). ``conduit migrations start`` runs the same
-#: functions on a run that finished Analysis.
+#: Migration as a graph stage (data_mode; ``after_accept`` promotes). Not in ``STAGES`` yet, and
+#: the graph does not call ``after_accept`` yet: the graph tests assume a run ends after Analysis
+#: and each needs its own migration target first (issue 9's note). ``conduit migrations start``
+#: runs the same functions on a run that finished Analysis.
 MIGRATION = StageSpec(
     "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
 )
