@@ -328,9 +328,9 @@ def _validate(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]:
     target = open_target(spec.target_location)
     try:
         checks: dict[str, Any] = {}
-        fk_quarantined = 0
+        removed: dict[str, Decimal] = {}
         if "fk_check" in spec.validation_checks:
-            fk_quarantined = _fk_check(ctx, spec, target)
+            fk_quarantined, removed = _fk_check(ctx, spec, target)
             checks["fk_check"] = {"ok": True, "quarantined": fk_quarantined}
             cps = store.checkpoints(ctx.db, spec.migration_id)
         staged = [c for c in cps if c["status"] == "staged"]
@@ -357,7 +357,7 @@ def _validate(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]:
                 or markers[c["chunk_id"]].content_hash != c["content_hash"]
             ]
             checks["checksum"] = {"ok": not wrong, "mismatched_chunks": wrong}
-        checks["money"] = _reconcile(spec, target, staged)
+        checks["money"] = _reconcile(spec, target, staged, removed)
         checks["chunks_failed"] = {"ok": not failed, "chunks": [c["chunk_id"] for c in failed]}
     finally:
         target.close()
@@ -380,9 +380,15 @@ def _validate(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]:
     }
 
 
-def _reconcile(spec: MigrationSpec, target: Target, staged: list[dict[str, Any]]) -> dict[str, Any]:
+def _reconcile(
+    spec: MigrationSpec,
+    target: Target,
+    staged: list[dict[str, Any]],
+    removed: dict[str, Decimal],
+) -> dict[str, Any]:
     """Each money column's total in the target against the total the pipelines computed from
-    the source rows, within 0.1%."""
+    the source rows, within 0.1%; ``removed`` holds the totals of rows the foreign-key check
+    took out of staging after their chunks were checkpointed."""
     ours = {
         c: sum(
             (
@@ -392,6 +398,7 @@ def _reconcile(spec: MigrationSpec, target: Target, staged: list[dict[str, Any]]
             ),
             Decimal(0),
         )
+        - removed.get(c, Decimal(0))
         for c in spec.money_columns
     }
     theirs = (
@@ -407,8 +414,11 @@ def _reconcile(spec: MigrationSpec, target: Target, staged: list[dict[str, Any]]
     return {"ok": all(v["ok"] for v in columns.values()), "columns": columns}
 
 
-def _fk_check(ctx: EngineContext, spec: MigrationSpec, target: Target) -> int:
-    """Quarantine staged rows that break a foreign key of the final table; how many."""
+def _fk_check(
+    ctx: EngineContext, spec: MigrationSpec, target: Target
+) -> tuple[int, dict[str, Decimal]]:
+    """Quarantine staged rows that break a foreign key of the final table: how many, and the
+    totals of their money columns (which the chunks' checkpoints still count)."""
     import polars as pl
 
     from specialists.mapping.execute import transform
@@ -417,7 +427,7 @@ def _fk_check(ctx: EngineContext, spec: MigrationSpec, target: Target) -> int:
     table = spec.table()
     violations = target.fk_violations(table)
     if not violations:
-        return 0
+        return 0, {}
     frame = source_frame(spec)
     schema, pipelines = spec_schema(spec), spec_pipelines(spec)
     keys = list(schema.keys)
@@ -458,7 +468,12 @@ def _fk_check(ctx: EngineContext, spec: MigrationSpec, target: Target) -> int:
     target.remove_staged(table, [k for k, _ in violations])
     for chunk_id, found in by_chunk.items():
         store.add_quarantine(ctx.db, spec, chunk_id, found, QUARANTINE_ROLE)
-    return len(positions)
+    removed = {
+        c: Decimal(str(after_frame[c].sum()))
+        for c in spec.money_columns
+        if c in after_frame.columns and after_frame[c].null_count() < after_frame.height
+    }
+    return len(positions), removed
 
 
 def promote_migration(ctx: EngineContext, spec: MigrationSpec) -> dict[str, Any]:

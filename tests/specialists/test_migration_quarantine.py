@@ -265,7 +265,7 @@ ROWS = 600
 BAD_DATE = {17: "2026-13-45", 230: "2026-02-30", 411: "not a date"}
 BAD_AMOUNT = {44: "123456789012345.00", 399: "99999999999.99"}
 BAD_FK = {5: "XXX", 301: "XXX", 590: "XXX"}
-FK_AMOUNT = "0.00"
+FK_AMOUNT = "4321.75"  # money on the foreign-key rows: reconciliation must discount it
 
 
 def _bad_rows() -> dict[int, dict[str, str]]:
@@ -275,7 +275,6 @@ def _bad_rows() -> dict[int, dict[str, str]]:
     for i, a in BAD_AMOUNT.items():
         bad.setdefault(i, {})["amount"] = a
     for i, c in BAD_FK.items():
-        # amount 0: a foreign-key row with money in it fails reconciliation (see the xfail below)
         bad.setdefault(i, {}).update(cur=c, amount=FK_AMOUNT)
     return bad
 
@@ -399,11 +398,6 @@ def test_quarantine_holds_bad_rows_then_release_after_fix(
     assert {r["key"] for r in released if r["status"] == "released"} >= set(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine._fk_check removes FK-violating rows from staging but leaves their amounts in "
-    "the chunk checkpoints' validations.sums, so the money reconciliation fails",
-)
 def test_fk_violation_with_money_still_validates(
     tmp_path: Path, db: Database, settings: Settings, pg: Pg
 ) -> None:
