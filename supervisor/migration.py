@@ -93,6 +93,14 @@ def _spec(
     from specialists.migration.spec import preflight
     from supervisor.reference import stored_profile
 
+    if contract.lhs.source.type == "sql" and contract.lhs.location.startswith("env:"):
+        from specialists.ingest.run import sql_location
+
+        # preflight resolves relative SQLite paths, not ``env:`` names: read the name here
+        lhs = contract.lhs.model_copy(
+            update={"location": sql_location(contract.lhs.location, None, env)}
+        )
+        contract = contract.model_copy(update={"lhs": lhs})
     target = contract_target_schema(contract, base)
     if target is None:
         raise ContractError("Migration needs a target schema", field="rhs.schema_ref")
@@ -380,6 +388,9 @@ def release(
             "attempt": attempt,
             "kind": "release",
             "only_keys": keys,
+            # a release re-reads only the held keys, which the Polars path filters for
+            "strategy": "etl",
+            "strategy_reason": "a release migrates the quarantined keys only (ETL)",
         }
     )
     ctx = _engine(db, manifest, pii_key, no_fault, None)

@@ -53,7 +53,7 @@ from dsl.regex import parse_regex
 from dsl.types import DType
 from dsl.units import conversion
 
-__all__ = ["TRANSFORMS", "compile_sql", "select_sql"]
+__all__ = ["TRANSFORMS", "compile_sql", "compile_sql_steps", "select_sql"]
 
 Values = list[exp.Expr]
 Transform = Callable[[Any, Values, list[DType], Dialect], Values]
@@ -287,6 +287,10 @@ def _parse_one(
     hit = d.matches(v, shape.regex, "date_parse", internal=True)
     rewritten = d.replace_all(v, shape.regex, shape.template(), "date_parse", internal=True)
     canonical = _case(hit, rewritten)
+    bound = _bind_once(canonical, d)
+    if bound is not None:
+        name, wrap = bound
+        canonical = exp.column(name, quoted=True)
     field = [_int(d.split_literal(canonical, "|", k + 1), d) for k in range(6)]
     y, m, day = field[0], field[1], field[2]
     if shape.two_digit_year:
@@ -301,7 +305,30 @@ def _parse_one(
         if to == "date"
         else d.make_timestamp(safe, "date_parse")
     )
-    return _case(valid, built)
+    parsed = _case(valid, built)
+    return parsed if bound is None else wrap(parsed)
+
+
+_BOUND = "__conduit_canonical"
+
+
+def _bind_once(
+    value: exp.Expr, d: Dialect
+) -> tuple[str, Callable[[exp.Expr], exp.Expr]] | None:
+    """On PostgreSQL, ``value`` computed once for an expression that reads it many times:
+    ``(SELECT <expr> FROM (SELECT <value> AS c OFFSET 0) b)``, the expression reading ``c``.
+    A date format reads its rewritten string in every field and every calendar check (over
+    ninety regex evaluations per value when pasted; two when bound). ``OFFSET 0`` keeps the
+    planner from pasting it back. Other engines get the pasted form (None)."""
+    if d.name != "postgres":
+        return None
+
+    def wrap(expression: exp.Expr) -> exp.Expr:
+        inner = exp.select(exp.alias_(value, _BOUND, quoted=True)).offset(0)
+        query = exp.select(expression).from_(exp.alias_(exp.Subquery(this=inner), "b"))
+        return exp.Subquery(this=query)
+
+    return _BOUND, wrap
 
 
 def _date_parse(op: DateParse, values: Values, types: list[DType], d: Dialect) -> Values:
@@ -472,6 +499,38 @@ def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expr:
     if len(values) != 1:
         raise ValueError("a validated pipeline ends with one column")
     return values[0]
+
+
+def compile_sql_steps(
+    pipeline: Pipeline,
+    dialect: DialectName,
+    inputs: list[exp.Expr],
+    name: Callable[[int, int], str],
+) -> list[list[exp.Expr]]:
+    """The pipeline as one list of expressions per op: op ``k``'s expressions read the columns
+    ``name(k - 1, j)`` (op 0 reads ``inputs``), and the last op's single expression is the
+    output. Evaluated as one query level per op, each op's value is computed once per row;
+    :func:`compile_sql`'s single expression pastes each op's value into the next op wherever it
+    is read, which multiplies the work by every op (the ELT executor runs the steps).
+
+    Raises:
+        NotExpressible: as :func:`compile_sql`.
+    """
+    d = DIALECTS[dialect]
+    flow = value_types(pipeline)
+    values: Values = list(inputs)
+    steps: list[list[exp.Expr]] = []
+    for i, op in enumerate(pipeline.ops):
+        if not d.executed and not isinstance(op, _NEEDS_STANDARD_ONLY):
+            raise NotExpressible(op.tag(), dialect, "not verified on a real engine")
+        if not d.has_decimal and any(t.kind == "decimal" for t in (*flow[i], *flow[i + 1])):
+            raise NotExpressible(op.tag(), dialect, "it has no exact decimal type")
+        step = TRANSFORMS[type(op)](op, values, list(flow[i]), d)
+        steps.append(step)
+        values = [exp.column(name(i, j), quoted=True) for j in range(len(step))]
+    if steps and len(steps[-1]) != 1:
+        raise ValueError("a validated pipeline ends with one column")
+    return steps
 
 
 def select_sql(pipeline: Pipeline, dialect: DialectName, table: str) -> str:

@@ -87,7 +87,7 @@ def checked(doc: Mapping[str, Any] | Pipeline, limits: Limits | None = None) -> 
     return validate_pipeline(doc, limits=limits)
 
 
-def _combines_missing(pipeline: Pipeline) -> bool:
+def combines_missing(pipeline: Pipeline) -> bool:
     """Whether the pipeline reads a missing input as a value (``concat`` skipping NULLs,
     ``safe_math`` with ``nulls: zero``): then one present input is enough to judge a row."""
     return any(
@@ -101,7 +101,7 @@ def _present(pipeline: Pipeline) -> pl.Expr:
     import polars as pl
 
     each = [pl.col(i.name).is_not_null() for i in pipeline.inputs]
-    if _combines_missing(pipeline):
+    if combines_missing(pipeline):
         return pl.any_horizontal(each) & ~_masked(pipeline)
     return pl.all_horizontal(each) & ~_masked(pipeline)
 
@@ -112,7 +112,7 @@ def inputs_present(pipeline: Pipeline) -> pl.Expr:
     import polars as pl
 
     each = [pl.col(i.name).is_not_null() for i in pipeline.inputs]
-    return pl.any_horizontal(each) if _combines_missing(pipeline) else pl.all_horizontal(each)
+    return pl.any_horizontal(each) if combines_missing(pipeline) else pl.all_horizontal(each)
 
 
 def _masked(pipeline: Pipeline) -> pl.Expr:

@@ -43,12 +43,14 @@ if TYPE_CHECKING:
     from specialists.migration.spec import MigrationSpec
 
 __all__ = [
+    "ChunkOutcome",
     "ChunkResult",
     "QuarantineRow",
     "chunk_count",
     "chunk_rows",
     "key_text",
     "process_chunk",
+    "quarantine_records",
     "source_frame",
     "spec_pipelines",
     "spec_schema",
@@ -82,6 +84,18 @@ class ChunkResult:
     rows_in: int
     quarantined: list[QuarantineRow] = field(default_factory=list)
     sums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What staging one chunk found, whichever strategy computed it: the checkpoint's figures."""
+
+    content_hash: str
+    rows_in: int
+    rows_out: int
+    quarantined: list[QuarantineRow]
+    sums: dict[str, str]
+    noop: bool
 
 
 def spec_schema(spec: MigrationSpec) -> TargetSchema:
@@ -238,7 +252,7 @@ def process_chunk(
         sums=sums,
     )
     if bad.any():
-        result.quarantined = _quarantine(
+        result.quarantined = quarantine_records(
             rows.filter(bad),
             out.filter(bad),
             spec,
@@ -252,7 +266,7 @@ def process_chunk(
     return result
 
 
-def _quarantine(
+def quarantine_records(
     source: pl.DataFrame,
     out: pl.DataFrame,
     spec: MigrationSpec,

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import ConduitError, DeterministicFailure, QuarantineRequired
 from specialists.migration import store
 from specialists.migration.chunks import (
+    ChunkOutcome,
     chunk_count,
     chunk_rows,
     key_text,
@@ -104,10 +105,14 @@ def start_chunks(ctx: EngineContext, spec: MigrationSpec) -> int:
     target = open_target(spec.target_location)
     try:
         target.prepare(spec.table())
+        if spec.strategy == "elt":
+            from specialists.migration.elt import elt_chunk_count
+
+            chunks = elt_chunk_count(target, spec)
+        else:
+            chunks = chunk_count(source_frame(spec).height, spec.batch_size)
     finally:
         target.close()
-    frame = source_frame(spec)
-    chunks = chunk_count(frame.height, spec.batch_size)
     store.create_migration(ctx.db, spec, chunks)
     return chunks
 
@@ -121,6 +126,39 @@ def migrate_chunk(
 ) -> dict[str, Any]:
     """Compute, quarantine and stage one chunk; returns its checkpoint fields."""
     started = time.perf_counter()
+    if spec.strategy == "elt":
+        from specialists.migration.elt import stage_chunk_elt
+
+        done = stage_chunk_elt(spec, chunk_id, target, promoted, _masker(ctx))
+    else:
+        done = _stage_chunk_etl(ctx, spec, chunk_id, target, promoted)
+    store.put_quarantine(ctx.db, spec, chunk_id, done.quarantined, QUARANTINE_ROLE)
+    if hook := ctx.hooks.get("chunk.after_stage"):
+        hook()
+    fields: dict[str, Any] = {
+        "status": "noop" if done.noop else "staged",
+        "content_hash": done.content_hash,
+        "rows_in": done.rows_in,
+        "rows_out": done.rows_out,
+        "quarantined": len(done.quarantined),
+        "validations": {
+            "rows": done.rows_in == done.rows_out + len(done.quarantined),
+            "sums": done.sums,
+        },
+        "seconds": round(time.perf_counter() - started, 4),
+    }
+    store.finish_chunk(ctx.db, spec.migration_id, chunk_id, **fields)
+    return fields | {"chunk_id": chunk_id}
+
+
+def _stage_chunk_etl(
+    ctx: EngineContext,
+    spec: MigrationSpec,
+    chunk_id: int,
+    target: Target,
+    promoted: Mapping[int, str],
+) -> ChunkOutcome:
+    """The chunk's rows transformed in Polars here, then COPYed with their marker."""
     frame = source_frame(spec)
     rows = chunk_rows(frame, chunk_id, spec.batch_size)
     result = process_chunk(
@@ -132,25 +170,16 @@ def migrate_chunk(
         edges=_edges(frame, spec, chunk_id),
     )
     noop = spec.kind == "migrate" and promoted.get(chunk_id) == result.content_hash
-    store.put_quarantine(ctx.db, spec, chunk_id, result.quarantined, QUARANTINE_ROLE)
     if not noop:
         target.stage_chunk(spec.table(), chunk_id, result.content_hash, result.good)
-    if hook := ctx.hooks.get("chunk.after_stage"):
-        hook()
-    fields: dict[str, Any] = {
-        "status": "noop" if noop else "staged",
-        "content_hash": result.content_hash,
-        "rows_in": result.rows_in,
-        "rows_out": result.good.height,
-        "quarantined": len(result.quarantined),
-        "validations": {
-            "rows": result.rows_in == result.good.height + len(result.quarantined),
-            "sums": result.sums,
-        },
-        "seconds": round(time.perf_counter() - started, 4),
-    }
-    store.finish_chunk(ctx.db, spec.migration_id, chunk_id, **fields)
-    return fields | {"chunk_id": chunk_id}
+    return ChunkOutcome(
+        result.content_hash,
+        result.rows_in,
+        result.good.height,
+        result.quarantined,
+        result.sums,
+        noop,
+    )
 
 
 def _edges(frame: Any, spec: MigrationSpec, chunk_id: int) -> list[str]:

@@ -140,22 +140,17 @@ def _source(
 def _strategy(
     source: SourceSpec, target_location: str, pipelines: Mapping[str, Any]
 ) -> tuple[Literal["etl", "elt"], str]:
-    from dsl.compile.sql import compile_sql
-    from dsl.errors import NotExpressible
-    from dsl.pipeline import validate_pipeline
+    from specialists.migration.elt import elt_refusal
 
     if source.type != "sql" or not same_database(source.location, target_location):
         return "etl", "the source is not a table in the target's PostgreSQL database"
-    if source.standardization.get("columns"):
-        changed = [c for c in source.standardization["columns"] if c.get("ops")]
-        if changed:
-            return "etl", "the source needs standardization that runs in Polars"
-    for name, doc in pipelines.items():
-        try:
-            compile_sql(validate_pipeline(doc), "postgres")
-        except NotExpressible as e:
-            return "etl", f"the pipeline of {name} does not compile for PostgreSQL: {e.message}"
-    return "elt", "source and target are one PostgreSQL database and every pipeline compiles for it"
+    refusal = elt_refusal(source, pipelines)
+    if refusal is not None:
+        return "etl", refusal
+    return "elt", (
+        "source and target are one PostgreSQL database and every pipeline compiles for it: "
+        "the rows are transformed inside the database, read with the target's connection"
+    )
 
 
 def preflight(

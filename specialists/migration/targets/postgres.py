@@ -20,6 +20,7 @@ RENAME and the upsert roll back with the transaction.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     import polars as pl
     import psycopg
 
-__all__ = ["PostgresTarget", "pg_type", "render_csv"]
+__all__ = ["PostgresTarget", "conninfo", "pg_type", "render_csv"]
 
 _TYPES = {
     "string": "text",
@@ -74,7 +75,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _conninfo(url: str) -> str:
+def conninfo(url: str) -> str:
     for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix) :]
@@ -100,12 +101,16 @@ class PostgresTarget:
 
         self.where = _where(url)
         try:
-            self.conn: psycopg.Connection[Any] = psycopg.connect(_conninfo(url), autocommit=True)
+            self.conn: psycopg.Connection[Any] = psycopg.connect(conninfo(url), autocommit=True)
         except psycopg.OperationalError as e:
             raise TransientError(f"cannot connect to the target {self.where}: {e}") from e
 
     def close(self) -> None:
         self.conn.close()
+
+    def transaction(self, what: str) -> contextlib.AbstractContextManager[psycopg.Cursor[Any]]:
+        """One transaction on the target (the ELT executor's chunks run in these)."""
+        return self._tx(what)
 
     @contextmanager
     def _tx(self, what: str) -> Iterator[psycopg.Cursor[Any]]:
