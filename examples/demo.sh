@@ -2,11 +2,11 @@
 # `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
 # Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
 # chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
-# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, Mapping, Analysis;
-# each held gate answered by a demo actor), migrates it with `conduit migrations start --promote`
-# (as an Operator: promotion into a table that already holds rows needs one), prints the Domain
-# Assignments, Mapping Plan, Analysis Report and the Migration Run (chunks, validations, promotion, where the rows went), and ends
-# with the verified ledger.
+# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, Mapping,
+# Analysis, Migration; each held gate answered by a demo actor, an Operator: the migration gate's
+# accept promotes, and promotion into a table that already holds rows needs one), prints the
+# Domain Assignments, Mapping Plan, Analysis Report and the Migration Run (chunks, validations,
+# promotion, where the rows went), and ends with the verified ledger.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conduit() { .venv/bin/conduit "$@"; }
@@ -39,7 +39,7 @@ status=0
 conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
 echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
 echo
-echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, Mapping, Analysis, their gates)"
+echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, Mapping, Analysis, Migration, their gates)"
 echo "(the contract asks a person to confirm each gate: --follow would wait there, so this demo"
 echo " follows in the background and answers each hold as a demo actor)"
 conduit runs start "$run_id" --base examples/bank_transactions --follow &
@@ -66,6 +66,11 @@ for _ in $(seq 1 1200); do
   sleep 0.2
 done
 wait "$follower"
+status=$(run_status)
+if [ "$status" != completed ]; then
+  echo "the run ended $status, not completed" >&2
+  exit 1
+fi
 echo
 echo "== the Domain Assignments of $run_id (source columns)"
 .venv/bin/python - "$run_id" <<'PY'
@@ -111,13 +116,20 @@ for a in report["anomalies"]:
     print(f"  {a['severity']:<4} {a['code']:<20} {a['message'][:90]}")
 PY
 echo
-echo "== conduit migrations start $run_id --promote (chunks, checkpoints, validation, atomic promotion)"
-conduit migrations start "$run_id" --base examples/bank_transactions --promote \
-  --actor demo.confirmer --role operator
-echo
-echo "== conduit migrations status $run_id (the Migration Run: chunks, validations, promotion)"
+echo "== conduit migrations status $run_id (the run's MIGRATION stage: chunks, validations, promotion)"
 conduit migrations status "$run_id"
-echo "(the target: examples/bank_transactions/contract.yaml rhs.location, .conduit/demo/bank.sqlite)"
+migration=$(conduit migrations status "$run_id" --json \
+  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])')
+case "$migration" in
+  promoted | noop) ;;  # noop: a demo run again, on the same rows, changes nothing
+  *) echo "the run's migration ended $migration, not promoted" >&2; exit 1 ;;
+esac
+rows=$(.venv/bin/python -c 'import sqlite3; c = sqlite3.connect(".conduit/demo/bank.sqlite")
+print(c.execute("SELECT count(*) FROM bank_transaction").fetchone()[0]); c.close()')
+how="promoted by the run's MIGRATION stage"
+[ "$migration" = noop ] && how="already there from an earlier demo: every chunk a no-op"
+echo "(the target: examples/bank_transactions/contract.yaml rhs.location, .conduit/demo/bank.sqlite:"
+echo " $rows rows in bank_transaction, $how)"
 echo
 echo "== conduit ledger $run_id --verify"
 conduit ledger "$run_id" --verify

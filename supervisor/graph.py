@@ -10,8 +10,9 @@ The supervisor node checks the contract against its pinned Policy Manifest, choo
 allocates the per-stage budgets, and records all three on the ledger. Each stage node runs its
 specialist step (``supervisor.stages``); each gate decides from the step's metrics, the contract
 and the Threshold Profile (``supervisor.gates``) and records the decision with the step's output
-hashes. A gate that holds (or escalates) pauses the run with ``interrupt()``;
-:func:`resume_run` answers it.
+hashes. A stage with an ``after_accept`` (Migration: its promotion) runs it once its gate accepts,
+as the contract's actor, or as the person who accepted a held gate. A gate that holds (or
+escalates) pauses the run with ``interrupt()``; :func:`resume_run` answers it.
 
 State holds references (artifact hashes, counts, decisions), never payloads. The checkpointer
 is LangGraph's PostgreSQL saver on the control-plane database, one thread per run, so a run whose
@@ -29,7 +30,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
@@ -41,7 +41,8 @@ from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
 from policy.rbac import require
 from supervisor.gates import HUMAN_DECISIONS, Failure, GateOutcome, decide
-from supervisor.lanes import QUEUES, LaneChoice, LaneSignals, choose_lane
+from supervisor.lanes import LaneChoice, choose_lane
+from supervisor.planning import lane_record, lane_signals, stage_budgets
 from supervisor.progress import ProgressReporter
 from supervisor.stages import STAGES, StageContext, StageSpec
 
@@ -178,59 +179,11 @@ def _profile(ctx: GraphContext, contract: RunContract) -> ThresholdProfile:
     return profile
 
 
-def _budgets(contract: RunContract, profile: ThresholdProfile) -> dict[str, Any]:
-    """Per-stage budgets: the contract's caps, with token caps no higher than the profile's."""
-    ceilings = {
-        "domains": profile.budgets.domaining.tokens,
-        "mapping": profile.budgets.mapping.tokens,
-    }
-    budgets: dict[str, Any] = {}
-    for stage, cap in contract.budget_caps.items():
-        tokens = min(cap.tokens, ceilings.get(stage, cap.tokens))
-        budgets[stage] = {"tokens": tokens, "usd": str(cap.usd), "wall_time_s": cap.wall_time_s}
-    return budgets
-
-
-def lane_signals(ctx: GraphContext, contract: RunContract) -> LaneSignals:
-    """The §4 routing signals of a run: the size of its source files (0 for SQL sources, whose
-    row counts Ingest reads), whether data values flow (``data_mode``: samples may reach a
-    model), the actor's role, the total USD cap, provider health and queue depth."""
-    from specialists.ingest.run import source_files
-
-    size = 0
-    if contract.lhs.source.type == "file":
-        try:
-            size = sum(p.stat().st_size for p in source_files(contract, ctx.base))
-        except (ContractError, OSError):
-            size = 0  # Ingest reports a missing source, with its gate
-    return LaneSignals(
-        job_type="run",
-        size_bytes=size,
-        role=contract.rbac_actor.role,
-        sensitive=contract.mode == "data_mode",
-        usd_cap=sum((cap.usd for cap in contract.budget_caps.values()), Decimal(0)),
-        providers_healthy=ctx.providers_healthy,
-        queue_depth={k: v for k, v in ctx.queue_depth.items() if k in QUEUES},  # type: ignore[misc]
-    )
-
-
 def plan_lane(ctx: GraphContext, run_id: str) -> LaneChoice:
     """The lane the run goes to (``supervisor.lanes.choose_lane`` on ``lane_signals``): what the
     supervisor node records, and where ``supervisor.dispatch`` queues the run."""
     contract = _contract(ctx, run_id)
     return choose_lane(lane_signals(ctx, contract), contract.lane_hint)
-
-
-def _lane_record(choice: LaneChoice) -> dict[str, Any]:
-    return {
-        "lane": choice.lane,
-        "reasons": list(choice.reasons),
-        "hint": choice.hint,
-        "overridden": choice.overridden,
-        "queue": choice.queue,
-        "deadline_s": choice.deadline_s,
-        "queue_wait_s": choice.queue_wait_s,
-    }
 
 
 def _event(
@@ -253,8 +206,8 @@ def _supervisor_node(ctx: GraphContext, state: RunState) -> RunState:
     contract = _contract(ctx, run_id)
     check_contract(ctx.manifest, contract)
     profile = _profile(ctx, contract)
-    choice = _lane_record(choose_lane(lane_signals(ctx, contract), contract.lane_hint))
-    budgets = _budgets(contract, profile)
+    choice = lane_record(choose_lane(lane_signals(ctx, contract), contract.lane_hint))
+    budgets = stage_budgets(contract, profile)
     _append_once(
         ctx,
         _event(
@@ -343,6 +296,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
 
     _append_once(ctx, gate_event(outcome))
     decision = outcome.decision
+    who = (contract.rbac_actor.user_id, contract.rbac_actor.role)
     if outcome.waits_for_a_person:
         _set_status(ctx, run_id, "held")
         allowed = [d for d in HUMAN_DECISIONS if not (failure and d == "accept")]
@@ -356,6 +310,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             }
         )
         decision = answer["decision"]
+        who = (answer["actor"], answer["role"])
         confirmed = GateOutcome(decision, (f"decided by {answer['actor']} ({answer['role']})",))
         confirmation = HumanConfirmation(
             required=True, actor=answer["actor"], timestamp=dt.datetime.now(dt.UTC)
@@ -367,7 +322,7 @@ def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
             ),
         )
         _set_status(ctx, run_id, "running")
-    return _after(ctx, spec, state, record, decision, failure)
+    return _after(ctx, spec, state, record, decision, failure, who)
 
 
 def _after(
@@ -377,9 +332,27 @@ def _after(
     record: dict[str, Any],
     decision: str,
     failure: Failure | None,
+    who: tuple[str, str],
 ) -> RunState:
     run_id = state["run_id"]
     decisions = dict(state.get("decisions") or {}) | {spec.name: decision}
+    if decision == "accept" and spec.after_accept is not None:
+        contract = _contract(ctx, run_id)
+        try:
+            after = spec.after_accept(
+                _step_context(ctx, spec, state, contract), run_id, contract, *who
+            )
+        except ConduitError as e:
+            problem = Failure(e.code, e.info.error_class == "transient", e.message, e.field)
+            _set_status(ctx, run_id, "failed")
+            return {
+                "decisions": decisions,
+                "route": "end",
+                "status": "failed",
+                "error": problem.as_dict(),
+            }
+        record = record | {"after_accept": after}
+        return _with(spec.name, record) | {"decisions": decisions, "route": "next"}
     if decision in ("retry", "fix"):
         again = record | {"attempt": int(record["attempt"]) + 1}
         return _with(spec.name, again) | {"decisions": decisions, "route": "again"}

@@ -262,18 +262,19 @@ def _promote(
     return {"migration_run": summary["artifact"], "promotion": summary["outcome"]["promotion"]}
 
 
-#: The stages, in the order of §5. Later stages are appended by their issues.
+#: Migration as a graph stage, only in ``data_mode``: it runs after an accepted Analysis gate,
+#: stages and validates the migration, and when its gate accepts, ``after_accept`` promotes it
+#: (as the contract's actor, or as the person who accepted a held gate: a final table that
+#: already holds rows needs an Operator, §32). ``conduit migrations ...`` runs the same functions.
+MIGRATION = StageSpec(
+    "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
+)
+
+#: The stages, in the order of §5 (the graph keeps those of the contract's mode).
 STAGES: tuple[StageSpec, ...] = (
     StageSpec("ingest", "INGEST", _ingest, ingest_gate),
     StageSpec("domains", "DOMAINS", _domains, domains_gate),
     StageSpec("mapping", "MAPPING", _mapping, mapping_gate),
     StageSpec("analysis", "ANALYSIS", _analysis, analysis_gate),
-)
-
-#: Migration as a graph stage (data_mode; ``after_accept`` promotes). Not in ``STAGES`` yet, and
-#: the graph does not call ``after_accept`` yet: the graph tests assume a run ends after Analysis
-#: and each needs its own migration target first (issue 9's note). ``conduit migrations start``
-#: runs the same functions on a run that finished Analysis.
-MIGRATION = StageSpec(
-    "migration", "MIGRATION", _migration, migration_gate, ("data_mode",), after_accept=_promote
+    MIGRATION,
 )

@@ -154,3 +154,32 @@ def lenient_profile(db: Database) -> str:
     with db.begin() as conn:
         _store_profile(conn, profile)
     return LENIENT_PROFILE
+
+
+#: The table of the bundled example's target schema (examples/bank_transactions).
+BANK_TABLE = "bank_transaction"
+
+
+@pytest.fixture
+def sqlite_target(tmp_path: Path) -> str:
+    """A migration target of the test's own: an SQLite file under ``tmp_path``. The example
+    contract's ``rhs.location`` (``.conduit/demo/bank.sqlite``) is shared by every run on it, so a
+    test that migrates into it would depend on the tests before it."""
+    return f"sqlite:///{tmp_path / 'target' / 'bank.sqlite'}"
+
+
+def target_rows(url: str, table: str = BANK_TABLE) -> int | None:
+    """The rows of ``table`` in the SQLite target ``url`` (None when the table does not exist)."""
+    import sqlite3
+    from contextlib import closing
+
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.exists():
+        return None
+    with closing(sqlite3.connect(path)) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()[0]
+        if not found:
+            return None
+        return int(conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])

@@ -7,7 +7,7 @@ dialect, and returns the new value. Identifiers are always quoted; nothing is pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -312,9 +312,7 @@ def _parse_one(
 _BOUND = "__conduit_canonical"
 
 
-def _bind_once(
-    value: exp.Expr, d: Dialect
-) -> tuple[str, Callable[[exp.Expr], exp.Expr]] | None:
+def _bind_once(value: exp.Expr, d: Dialect) -> tuple[str, Callable[[exp.Expr], exp.Expr]] | None:
     """On PostgreSQL, ``value`` computed once for an expression that reads it many times:
     ``(SELECT <expr> FROM (SELECT <value> AS c OFFSET 0) b)``, the expression reading ``c``.
     A date format reads its rewritten string in every field and every calendar check (over
@@ -504,7 +502,7 @@ def compile_sql(pipeline: Pipeline, dialect: DialectName) -> exp.Expr:
 def compile_sql_steps(
     pipeline: Pipeline,
     dialect: DialectName,
-    inputs: list[exp.Expr],
+    inputs: Sequence[exp.Expr],
     name: Callable[[int, int], str],
 ) -> list[list[exp.Expr]]:
     """The pipeline as one list of expressions per op: op ``k``'s expressions read the columns

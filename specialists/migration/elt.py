@@ -267,9 +267,17 @@ def _bounds(conn: psycopg.Connection[Any], spec: MigrationSpec) -> list[tuple[An
         return _BOUNDS[spec.migration_id]
 
 
-def elt_chunk_count(target: PostgresTarget, spec: MigrationSpec) -> int:
+def elt_chunk_count(target: Target, spec: MigrationSpec) -> int:
     """Chunks of an ELT migration: one per key range, and the last for NULL keys."""
-    return len(_bounds(target.conn, spec)) + 2
+    return len(_bounds(_postgres(target).conn, spec)) + 2
+
+
+def _postgres(target: Target) -> PostgresTarget:
+    from specialists.migration.targets.postgres import PostgresTarget
+
+    if not isinstance(target, PostgresTarget):
+        raise DeterministicFailure("an ELT migration needs its PostgreSQL target")
+    return target
 
 
 def _range(
@@ -308,10 +316,8 @@ def stage_chunk_elt(
     """One ELT chunk (module docstring), in one transaction on the target."""
     from specialists.migration.chunks import ChunkOutcome
     from specialists.migration.targets.base import CHUNKS_TABLE
-    from specialists.migration.targets.postgres import PostgresTarget
 
-    if not isinstance(target, PostgresTarget):
-        raise DeterministicFailure("an ELT migration needs its PostgreSQL target")
+    target = _postgres(target)
     plan = _plan(spec)
     where = _range(target.conn, spec, chunk_id, _bounds(target.conn, spec))
     table = spec.table()

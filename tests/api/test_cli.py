@@ -17,7 +17,7 @@ from sqlalchemy import text
 from core.db import Database
 from core.errors import CODES
 from policy.manifest import current_manifest
-from tests.conftest import ROOT, CliRunner, require
+from tests.conftest import ROOT, CliRunner, require, target_rows
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
 EXIT_DETERMINISTIC = CODES["DETERMINISTIC_FAILURE"].exit_code
@@ -262,8 +262,12 @@ def test_usage_error_exits_2(cli: CliRunner) -> None:
     assert done.returncode == 2
 
 
-def test_start_and_resume_a_run(cli: CliRunner) -> None:
-    run_id = _create(cli, EXAMPLE, _key())["run_id"]
+def test_start_and_resume_a_run(cli: CliRunner, tmp_path: Path, sqlite_target: str) -> None:
+    doc = _doc()  # the example, migrating into a target of this test's own
+    doc["lhs"]["location"] = str(EXAMPLE.parent / doc["lhs"]["location"])
+    doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["rhs"]["location"] = sqlite_target
+    run_id = _create(cli, _write(tmp_path, doc), _key())["run_id"]
     base = str(EXAMPLE.parent)
     held = cli("runs", "start", run_id, "--base", base, "--json")
     assert held.returncode == 0, held.stderr
@@ -302,7 +306,7 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["status"] == "held" and answer["held"]["stage"] == "domains"  # its turn
-    for stage in ("mapping", "analysis", None):
+    for stage in ("mapping", "analysis", "migration", None):
         done = cli(
             *("runs", "resume", run_id, "--decision", "accept"),
             *("--actor", "ana", "--role", "analyst", "--base", base, "--json"),
@@ -312,6 +316,7 @@ def test_start_and_resume_a_run(cli: CliRunner) -> None:
         if stage is not None:  # human_confirm_required: every gate waits for a person
             assert answer["status"] == "held" and answer["held"]["stage"] == stage
     assert answer["status"] == "completed"
+    assert target_rows(sqlite_target) == 60  # the accepted migration promoted the example
     again = cli(
         "runs",
         "resume",

@@ -205,8 +205,10 @@ def run_to_migration(
     table: str,
     profile_id: str,
 ) -> str:
-    """A run on ``source`` taken through every gate (an Operator accepting), up to Migration;
-    its id. Nothing has been migrated yet."""
+    """A run on ``source`` taken through the gates before Analysis's (an Operator accepting) and
+    held at the Analysis gate; its id. Nothing is migrated yet: the tests drive the migration
+    themselves, with ``conduit migrations`` or the functions it calls (the graph's MIGRATION
+    stage runs the same ones; ``tests/supervisor/test_migration_stage.py``)."""
     from specialists.migration import store
     from supervisor.graph import resume_run, start_run
     from supervisor.runs import create_run
@@ -216,9 +218,9 @@ def run_to_migration(
     pg.runs.append(run_id)
     ctx = graph_context(db, settings, run_id, tmp_path)
     state = start_run(ctx, run_id)
-    while state.get("status") == "held" and state["held"]["stage"].lower() != "migration":
+    while state.get("status") == "held" and state["held"]["stage"].lower() != "analysis":
         state = resume_run(ctx, run_id, decision="accept", actor="op", role="operator")
-    assert state.get("status") in ("completed", "held"), state
+    assert state.get("status") == "held" and state["held"]["stage"] == "analysis", state
     assert store.latest_migration(db, run_id) is None, "the graph migrated already"
     return run_id
 

@@ -17,16 +17,18 @@ import yaml
 
 from core.db import Database
 from ledger.store import PostgresLedger
-from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT
+from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT, target_rows
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
 
 
-def _example() -> dict[str, Any]:
+def _example(target: str) -> dict[str, Any]:
     """The example contract, runnable from any folder, with a Domains gate that does not hold
-    for borderline columns (these tests are about crashes, not domaining)."""
+    for borderline columns (these tests are about crashes, not domaining), migrating into
+    ``target`` (the test's own)."""
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["rhs"]["location"] = target
     doc["threshold_profile_id"] = LENIENT_PROFILE
     return doc
 
@@ -52,10 +54,14 @@ def _status(db: Database, run_id: str) -> str:
 
 
 def test_sigkill_during_ingest_then_resume(
-    tmp_path: Path, db: Database, cli_env: dict[str, str], lenient_profile: str
+    tmp_path: Path,
+    db: Database,
+    cli_env: dict[str, str],
+    lenient_profile: str,
+    sqlite_target: str,
 ) -> None:
     source = _big_source(tmp_path)
-    doc = _example()
+    doc = _example(sqlite_target)
     doc.update(
         lhs={"source": {"type": "file"}, "location": str(source)}, human_confirm_required=False
     )
@@ -97,17 +103,26 @@ def test_sigkill_during_ingest_then_resume(
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
     # creation, lane, completion: once each; the step and its gate: once each
+    # Migration: one event per chunk of 50000 rows, its gate, the promotion
+    chunks = 1_500_000 // 50_000
     assert events == [("SUPERVISOR", "accept")] * 2 + [("INGEST", "accept")] * 2 + [
         ("DOMAINS", "accept")
-    ] * 2 + [("MAPPING", "accept")] * 2 + [("ANALYSIS", "accept")] * 2 + [("SUPERVISOR", "accept")]
+    ] * 2 + [("MAPPING", "accept")] * 2 + [("ANALYSIS", "accept")] * 2 + [
+        ("MIGRATION", "accept")
+    ] * (chunks + 2) + [("SUPERVISOR", "accept")]
+    assert target_rows(sqlite_target) == 1_500_000
 
 
 def test_sigkill_while_following_a_held_gate_then_resume(
-    tmp_path: Path, db: Database, cli_env: dict[str, str], lenient_profile: str
+    tmp_path: Path,
+    db: Database,
+    cli_env: dict[str, str],
+    lenient_profile: str,
+    sqlite_target: str,
 ) -> None:
     """``runs create --follow`` waits at the held gate; killing it loses nothing, and the
     decisions given afterwards complete the run."""
-    doc = _example()
+    doc = _example(sqlite_target)
     doc["lhs"]["location"] = str(EXAMPLE.parent / "transactions.csv")
     doc["audit_tags"] = ["held-gate-kill"]
     contract = tmp_path / "contract.yaml"
@@ -150,7 +165,11 @@ def test_sigkill_while_following_a_held_gate_then_resume(
     assert accept() == "held"  # the domains gate asks for confirmation in its turn
     assert accept() == "held"  # and the mapping gate
     assert accept() == "held"  # and the analysis gate
+    assert target_rows(sqlite_target) is None  # nothing migrates before Analysis is accepted
+    assert accept() == "held"  # and the migration gate
+    assert target_rows(sqlite_target) == 0  # staged; promoted only once confirmed
     assert accept() == "completed"
+    assert target_rows(sqlite_target) == 60
     with db.connect() as conn:
         events = [(e.stage, e.decision) for e in PostgresLedger(conn).events(run_id)]
     assert events == [
@@ -168,5 +187,9 @@ def test_sigkill_while_following_a_held_gate_then_resume(
         ("ANALYSIS", "accept"),  # the step
         ("ANALYSIS", "hold"),  # the gate holds for confirmation
         ("ANALYSIS", "accept"),  # a person accepts
+        ("MIGRATION", "accept"),  # the one chunk, staged
+        ("MIGRATION", "hold"),  # the gate holds for confirmation
+        ("MIGRATION", "accept"),  # a person accepts
+        ("MIGRATION", "accept"),  # the promotion
         ("SUPERVISOR", "accept"),  # completed
     ]

@@ -21,7 +21,7 @@ from supervisor.dispatch import RUN_OVERHEAD_S, dispatch
 from supervisor.executors import ThreadLaneExecutor
 from supervisor.graph import GraphContext, start_run
 from supervisor.runs import create_run, get_run
-from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT
+from tests.conftest import CONDUIT, LENIENT_PROFILE, ROOT, target_rows
 
 EXAMPLE = ROOT / "examples" / "bank_transactions" / "contract.yaml"
 
@@ -36,17 +36,19 @@ def _lenient(lenient_profile: str) -> None:
     """These tests are about lanes and queues: the Domains gate does not hold."""
 
 
-def _doc(**changes: Any) -> dict[str, Any]:
+def _doc(target: str, **changes: Any) -> dict[str, Any]:
+    """The example contract, migrating into ``target`` (the test's own)."""
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     doc["lhs"]["location"] = str(EXAMPLE.parent / "transactions.csv")
     doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["rhs"]["location"] = target
     doc["threshold_profile_id"] = LENIENT_PROFILE
     doc.update(changes)
     return doc
 
 
-def _run(db: Database, **changes: Any) -> str:
-    return create_run(db, _doc(**changes)).run.run_id
+def _run(db: Database, target: str, **changes: Any) -> str:
+    return create_run(db, _doc(target, **changes)).run.run_id
 
 
 def _medium_csv(folder: Path) -> Path:
@@ -66,8 +68,10 @@ def _medium_csv(folder: Path) -> Path:
     return path
 
 
-def test_a_small_run_is_interactive_and_the_choice_is_recorded(db: Database) -> None:
-    state = start_run(_ctx(db), _run(db, human_confirm_required=False))
+def test_a_small_run_is_interactive_and_the_choice_is_recorded(
+    db: Database, sqlite_target: str
+) -> None:
+    state = start_run(_ctx(db), _run(db, sqlite_target, human_confirm_required=False))
     choice = state["lane_choice"]
     assert state["lane"] == choice["lane"] == "interactive"
     assert choice["queue"] == "interactive_fast" and choice["overridden"] is False
@@ -75,19 +79,22 @@ def test_a_small_run_is_interactive_and_the_choice_is_recorded(db: Database) -> 
     assert choice["reasons"] == ["small run: interactive", "lane_hint interactive followed"]
 
 
-def test_a_slower_hint_is_followed(db: Database) -> None:
-    run_id = _run(db, human_confirm_required=False, lane_hint="batch")
+def test_a_slower_hint_is_followed(db: Database, sqlite_target: str) -> None:
+    run_id = _run(db, sqlite_target, human_confirm_required=False, lane_hint="batch")
     state = start_run(_ctx(db), run_id)
     assert state["lane"] == "batch" and state["lane_choice"]["overridden"] is False
     assert state["lane_choice"]["reasons"][-1] == "lane_hint batch followed"
     assert get_run(db, run_id).lane == "batch"
 
 
-def test_a_medium_source_overrides_an_interactive_hint(tmp_path: Path, db: Database) -> None:
+def test_a_medium_source_overrides_an_interactive_hint(
+    tmp_path: Path, db: Database, sqlite_target: str
+) -> None:
     source = _medium_csv(tmp_path)
     run_id = create_run(
         db,
         _doc(
+            sqlite_target,
             human_confirm_required=False,
             lane_hint="interactive",
             lhs={"source": {"type": "file"}, "location": str(source)},
@@ -99,17 +106,17 @@ def test_a_medium_source_overrides_an_interactive_hint(tmp_path: Path, db: Datab
     assert choice["reasons"][-1].startswith("lane_hint interactive overridden: medium-sized run")
 
 
-def test_a_deep_interactive_queue_sends_the_run_to_flex(db: Database) -> None:
+def test_a_deep_interactive_queue_sends_the_run_to_flex(db: Database, sqlite_target: str) -> None:
     ctx = _ctx(db, queue_depth={"interactive": 4})
-    state = start_run(ctx, _run(db, human_confirm_required=False))
+    state = start_run(ctx, _run(db, sqlite_target, human_confirm_required=False))
     assert state["lane"] == "flex"
     assert "interactive queue holds 4 jobs" in state["lane_choice"]["reasons"][-1]
 
 
-def test_the_ledger_hash_covers_the_recorded_choice(db: Database) -> None:
+def test_the_ledger_hash_covers_the_recorded_choice(db: Database, sqlite_target: str) -> None:
     from core.canonical import content_hash
 
-    run_id = _run(db, human_confirm_required=False)
+    run_id = _run(db, sqlite_target, human_confirm_required=False)
     state = start_run(_ctx(db), run_id)
     with db.connect() as conn:
         lane_event = PostgresLedger(conn).events(run_id)[1]
@@ -117,11 +124,13 @@ def test_the_ledger_hash_covers_the_recorded_choice(db: Database) -> None:
     assert lane_event.outputs_hash == expected
 
 
-def test_dispatch_on_threads_runs_the_job_on_its_lane(db: Database, cli_env: Any) -> None:
+def test_dispatch_on_threads_runs_the_job_on_its_lane(
+    db: Database, cli_env: Any, sqlite_target: str
+) -> None:
     # run_job opens the store from the settings, as a worker process would
     import os
 
-    run_id = _run(db, human_confirm_required=False, lane_hint="flex")
+    run_id = _run(db, sqlite_target, human_confirm_required=False, lane_hint="flex")
     saved = {k: os.environ.get(k) for k in ("CONDUIT_HOME", "CONDUIT_DATABASE_URL")}
     os.environ.update({k: v for k, v in cli_env.items() if k.startswith("CONDUIT_")})
     executor = ThreadLaneExecutor()
@@ -138,10 +147,13 @@ def test_dispatch_on_threads_runs_the_job_on_its_lane(db: Database, cli_env: Any
     assert sent.lane == "flex" and sent.handle.lane == "flex"
     assert sent.deadline_s >= RUN_OVERHEAD_S
     assert result == {"run_id": run_id, "status": "completed", "lane": "flex"}
+    assert target_rows(sqlite_target) == 60  # the job ran the whole graph, Migration included
 
 
-def test_a_resume_that_cannot_succeed_fails_before_it_is_queued(db: Database) -> None:
-    run_id = _run(db)  # human_confirm_required: it holds at the ingest gate
+def test_a_resume_that_cannot_succeed_fails_before_it_is_queued(
+    db: Database, sqlite_target: str
+) -> None:
+    run_id = _run(db, sqlite_target)  # human_confirm_required: it holds at the ingest gate
     start_run(_ctx(db), run_id)
     executor = ThreadLaneExecutor()
     try:
@@ -177,12 +189,40 @@ def _worker_burst(env: dict[str, str], lane: str) -> list[dict[str, Any]]:
     return [line for line in lines if line["event"] == "job"]
 
 
+def _migration_served_by_batch_workers(env: dict[str, str]) -> list[tuple[str, str]]:
+    """An interactive worker runs the run's Migration stage, which queues its chunks on the batch
+    lane and waits: batch workers serve them meanwhile. The batch jobs (function, outcome)."""
+    import time
+
+    interactive = subprocess.Popen(
+        [str(CONDUIT), "worker", "--lane", "interactive", "--burst"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    jobs: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + 180
+        while interactive.poll() is None:
+            assert time.monotonic() < deadline, "the migration's batch jobs were not served"
+            jobs += _worker_burst(env, "batch")
+            time.sleep(0.2)
+        _, err = interactive.communicate(timeout=30)
+        assert interactive.returncode == 0, err
+    finally:
+        if interactive.poll() is None:
+            interactive.kill()
+            interactive.communicate()
+    return [(j["function"], j["outcome"]) for j in jobs]
+
+
 def test_on_redis_runs_are_queued_and_served_by_workers(
-    tmp_path: Path, db: Database, cli_env: dict[str, str], redis_url: str
+    tmp_path: Path, db: Database, cli_env: dict[str, str], redis_url: str, sqlite_target: str
 ) -> None:
     env = cli_env | {"CONDUIT_REDIS_URL": redis_url}
     contract = tmp_path / "contract.yaml"
-    contract.write_text(yaml.safe_dump(_doc(audit_tags=["redis-lanes"])))
+    contract.write_text(yaml.safe_dump(_doc(sqlite_target, audit_tags=["redis-lanes"])))
     created = _conduit(env, "runs", "create", "--contract", str(contract), "--json")
     run_id = json.loads(created.stdout)["run_id"]
 
@@ -227,15 +267,24 @@ def test_on_redis_runs_are_queued_and_served_by_workers(
     assert again.returncode == 0, again.stderr
     _worker_burst(env, "interactive")
     assert get_run(db, run_id).status == "held"  # and the mapping gate, then analysis
-    for gate in ("mapping", "analysis"):
+    for gate in ("mapping", "analysis", "migration"):
         answer = _conduit(
             env,
             *("runs", "resume", run_id, "--decision", "accept"),
             *("--actor", "ana.analyst", "--role", "analyst"),
         )
         assert answer.returncode == 0, (gate, answer.stderr)
-        _worker_burst(env, "interactive")
+        if gate == "analysis":  # Migration stages its chunks as jobs on the batch lane
+            assert (
+                _migration_served_by_batch_workers(env)
+                == [("supervisor.jobs.migration_job", "finished")] * 2
+            )
+            assert get_run(db, run_id).status == "held"  # the migration gate confirms too
+            assert target_rows(sqlite_target) == 0  # staged, not promoted yet
+        else:
+            _worker_burst(env, "interactive")
     assert get_run(db, run_id).status == "completed"
+    assert target_rows(sqlite_target) == 60
     followed = _conduit(env, "runs", "follow", run_id, "--json")
     assert followed.returncode == 0, followed.stderr
     assert json.loads(followed.stdout)["status"] == "completed"

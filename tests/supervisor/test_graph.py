@@ -14,7 +14,7 @@ from ledger.store import PostgresLedger
 from policy.manifest import current_manifest
 from supervisor.graph import GraphContext, resume_run, start_run
 from supervisor.runs import create_run, get_run
-from tests.conftest import LENIENT_PROFILE
+from tests.conftest import LENIENT_PROFILE, target_rows
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "bank_transactions" / "contract.yaml"
 
@@ -28,10 +28,12 @@ def _ctx(db: Database) -> GraphContext:
     return GraphContext(db=db, manifest=current_manifest(), pii_key=b"k" * 32, base=EXAMPLE.parent)
 
 
-def _run(db: Database, **changes: Any) -> str:
+def _run(db: Database, target: str, **changes: Any) -> str:
+    """A run on the example contract that migrates into ``target`` (the test's own)."""
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     doc["threshold_profile_id"] = LENIENT_PROFILE
     doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["rhs"]["location"] = target
     doc.update(changes)
     return create_run(db, doc).run.run_id
 
@@ -52,8 +54,8 @@ def _accept_held(ctx: GraphContext, state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def test_a_run_without_confirmation_goes_through(db: Database) -> None:
-    run_id = _run(db, human_confirm_required=False)
+def test_a_run_without_confirmation_goes_through(db: Database, sqlite_target: str) -> None:
+    run_id = _run(db, sqlite_target, human_confirm_required=False)
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "completed" and state["lane"] == "interactive"
     assert state["ingest"]["outputs"]["rows"] == 60
@@ -62,6 +64,7 @@ def test_a_run_without_confirmation_goes_through(db: Database) -> None:
         "domains": "accept",
         "mapping": "accept",
         "analysis": "accept",
+        "migration": "accept",  # data_mode: the run migrates after an accepted Analysis
     }
     assert state["domains"]["outputs"]["columns"] == 9
     assert get_run(db, run_id).status == "completed"
@@ -71,12 +74,18 @@ def test_a_run_without_confirmation_goes_through(db: Database) -> None:
     assert _decisions(db, run_id, "DOMAINS") == ["accept", "accept"]
     assert _decisions(db, run_id, "MAPPING") == ["accept", "accept"]
     assert _decisions(db, run_id, "ANALYSIS") == ["accept", "accept"]
+    # the one chunk, the gate, the promotion (by the contract's actor: the table was new)
+    assert _decisions(db, run_id, "MIGRATION") == ["accept", "accept", "accept"]
+    assert state["migration"]["metrics"]["staged"] == 60
+    assert state["migration"]["after_accept"]["promotion"]["rows"] == 60
+    assert target_rows(sqlite_target) == 60
     again = start_run(_ctx(db), run_id)  # a finished run is returned as it is
-    assert again["status"] == "completed" and len(_events(db, run_id)) == 11
+    assert again["status"] == "completed" and len(_events(db, run_id)) == 14
+    assert target_rows(sqlite_target) == 60
 
 
-def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
-    run_id = _run(db, human_confirm_required=False)
+def test_the_supervisor_records_lane_and_budgets(db: Database, sqlite_target: str) -> None:
+    run_id = _run(db, sqlite_target, human_confirm_required=False)
     state = start_run(_ctx(db), run_id)
     # the profile's token ceilings (150000 domaining, 250000 mapping) cap the contract's caps
     assert state["budgets"]["domains"]["tokens"] == 150000
@@ -87,8 +96,8 @@ def test_the_supervisor_records_lane_and_budgets(db: Database) -> None:
     assert lane_event.threshold_profile_id == LENIENT_PROFILE
 
 
-def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
-    run_id = _run(db, human_confirm_required=True)
+def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database, sqlite_target: str) -> None:
+    run_id = _run(db, sqlite_target, human_confirm_required=True)
     ctx = _ctx(db)
     state = start_run(ctx, run_id)
     assert state["status"] == "held" and get_run(db, run_id).status == "held"
@@ -109,10 +118,13 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "held" and done["held"]["stage"] == "domains"  # confirmed too
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
-    for stage in ("mapping", "analysis"):  # and each later gate
+    for stage in ("mapping", "analysis", "migration"):  # and each later gate
         assert done["status"] == "held" and done["held"]["stage"] == stage
+        if stage == "migration":  # staged and validated; nothing promoted before the person
+            assert target_rows(sqlite_target) == 0
         done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     assert done["status"] == "completed" and get_run(db, run_id).status == "completed"
+    assert target_rows(sqlite_target) == 60  # promoted as "ana" (into a new table)
     with db.connect() as conn:
         gates = [
             e
@@ -126,8 +138,8 @@ def test_a_held_gate_waits_for_a_person_and_resumes_once(db: Database) -> None:
     assert _decisions(db, run_id, "INGEST") == ["accept", "hold", "accept"]
 
 
-def test_a_rejected_gate_stops_the_run(db: Database) -> None:
-    run_id = _run(db, human_confirm_required=True)
+def test_a_rejected_gate_stops_the_run(db: Database, sqlite_target: str) -> None:
+    run_id = _run(db, sqlite_target, human_confirm_required=True)
     ctx = _ctx(db)
     start_run(ctx, run_id)
     state = resume_run(ctx, run_id, decision="reject", actor="ana", role="analyst")
@@ -136,11 +148,16 @@ def test_a_rejected_gate_stops_the_run(db: Database) -> None:
     assert start_run(ctx, run_id)["status"] == "stopped:reject"  # stays stopped
 
 
-def test_fix_runs_the_stage_again_and_asks_again(db: Database, tmp_path: Path) -> None:
+def test_fix_runs_the_stage_again_and_asks_again(
+    db: Database, tmp_path: Path, sqlite_target: str
+) -> None:
     source = tmp_path / "t.csv"
     source.write_text("id,amount\n1,2.50\n")
     run_id = _run(
-        db, human_confirm_required=True, lhs={"source": {"type": "file"}, "location": str(source)}
+        db,
+        sqlite_target,
+        human_confirm_required=True,
+        lhs={"source": {"type": "file"}, "location": str(source)},
     )
     ctx = _ctx(db)
     assert start_run(ctx, run_id)["ingest"]["outputs"]["rows"] == 1
@@ -151,37 +168,51 @@ def test_fix_runs_the_stage_again_and_asks_again(db: Database, tmp_path: Path) -
     done = _accept_held(
         ctx, resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
     )
-    assert done["status"] == "completed"
+    assert done["status"] == "completed" and done["decisions"]["migration"] == "accept"
     assert _decisions(db, run_id, "INGEST") == ["accept", "hold", "fix", "accept", "hold", "accept"]
+    assert target_rows(sqlite_target) == 2  # the fixed source's rows
 
 
-def test_the_gate_holds_a_source_without_rows(db: Database, tmp_path: Path) -> None:
+def test_the_gate_holds_a_source_without_rows(
+    db: Database, tmp_path: Path, sqlite_target: str
+) -> None:
     source = tmp_path / "empty.csv"
     source.write_text("id,amount\n")
     run_id = _run(
-        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+        db,
+        sqlite_target,
+        human_confirm_required=False,
+        lhs={"source": {"type": "file"}, "location": str(source)},
     )
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "held" and state["held"]["decision"] == "hold"
     assert state["held"]["reasons"] == ["the source has no rows"]
 
 
-def test_the_gate_holds_ragged_rows(db: Database, tmp_path: Path) -> None:
+def test_the_gate_holds_ragged_rows(db: Database, tmp_path: Path, sqlite_target: str) -> None:
     source = tmp_path / "ragged.csv"
     source.write_text("id,amount,memo\n1,2.50,x\n2,3.75\n")
     run_id = _run(
-        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+        db,
+        sqlite_target,
+        human_confirm_required=False,
+        lhs={"source": {"type": "file"}, "location": str(source)},
     )
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "held"
     assert state["held"]["reasons"] == ["1 ragged rows were padded on reading"]
 
 
-def test_a_bad_source_fails_the_run_with_its_code(db: Database, tmp_path: Path) -> None:
+def test_a_bad_source_fails_the_run_with_its_code(
+    db: Database, tmp_path: Path, sqlite_target: str
+) -> None:
     source = tmp_path / "junk.csv"
     source.write_bytes(bytes(range(256)) * 64)
     run_id = _run(
-        db, human_confirm_required=False, lhs={"source": {"type": "file"}, "location": str(source)}
+        db,
+        sqlite_target,
+        human_confirm_required=False,
+        lhs={"source": {"type": "file"}, "location": str(source)},
     )
     state = start_run(_ctx(db), run_id)
     assert state["status"] == "failed" and get_run(db, run_id).status == "failed"
@@ -193,9 +224,12 @@ def test_a_bad_source_fails_the_run_with_its_code(db: Database, tmp_path: Path) 
     source.write_text("id,amount\n1,2.50\n")  # fixed: starting again runs from the top
     again = start_run(_ctx(db), run_id)
     assert again["status"] == "completed" and again["ingest"]["outputs"]["rows"] == 1
+    assert again["decisions"]["migration"] == "accept" and target_rows(sqlite_target) == 1
 
 
-def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> None:
+def test_a_sql_source_goes_through_the_graph(
+    db: Database, tmp_path: Path, sqlite_target: str
+) -> None:
     """An SQLite file named by an ``env:`` location: cataloged and sampled, read-only."""
     import sqlite3
 
@@ -208,6 +242,7 @@ def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> No
         )
     run_id = _run(
         db,
+        sqlite_target,
         lhs={"source": {"type": "sql"}, "location": "env:CRM_URL"},
         human_confirm_required=False,
     )
@@ -219,7 +254,8 @@ def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> No
         env={"CRM_URL": f"sqlite:///{source}"},
     )
     state = start_run(ctx, run_id)
-    assert state["status"] == "completed" and state["ingest"]["outputs"]["rows"] == 40
+    assert state["status"] == "completed", state.get("error")
+    assert state["ingest"]["outputs"]["rows"] == 40
     from artifacts.store import PostgresArtifactStore
 
     with db.connect() as conn:
@@ -233,11 +269,14 @@ def test_a_sql_source_goes_through_the_graph(db: Database, tmp_path: Path) -> No
     assert set(table["standardization"]["columns"]) == {"id", "email", "city"}
     emails = sample["tables"][0]["columns"]["email"]
     assert emails and not any("@example.org" in str(v) for v in emails)
+    # Migration reads the same ``env:`` source (the context's env) into the run's own target
+    assert state["decisions"]["migration"] == "accept" and target_rows(sqlite_target) == 40
 
 
-def test_an_unset_env_location_is_refused(db: Database, tmp_path: Path) -> None:
+def test_an_unset_env_location_is_refused(db: Database, tmp_path: Path, sqlite_target: str) -> None:
     run_id = _run(
         db,
+        sqlite_target,
         lhs={"source": {"type": "sql"}, "location": "env:NOT_SET_ANYWHERE"},
         human_confirm_required=False,
     )
@@ -257,30 +296,34 @@ def _checkpoints(db: Database, run_id: str) -> int:
         )
 
 
-def test_checkpoints_of_finished_runs_are_pruned(db: Database) -> None:
+def test_checkpoints_of_finished_runs_are_pruned(db: Database, tmp_path: Path) -> None:
     from supervisor.graph import prune_checkpoints
 
-    done = _run(db, human_confirm_required=False)
-    held = _run(db, human_confirm_required=True)
-    start_run(_ctx(db), done)
-    start_run(_ctx(db), held)
+    done = _run(db, f"sqlite:///{tmp_path / 'done.sqlite'}", human_confirm_required=False)
+    held = _run(db, f"sqlite:///{tmp_path / 'held.sqlite'}", human_confirm_required=True)
+    assert start_run(_ctx(db), done)["status"] == "completed"
+    assert start_run(_ctx(db), held)["status"] == "held"
     before_held = _checkpoints(db, held)
     assert _checkpoints(db, done) > 1
     assert prune_checkpoints(db) >= 1
     assert _checkpoints(db, done) == 1  # the last one is kept
     assert _checkpoints(db, held) == before_held  # a held run keeps everything
-    _accept_held(
+    finished = _accept_held(
         _ctx(db), resume_run(_ctx(db), held, decision="accept", actor="ana", role="analyst")
     )
+    assert finished["status"] == "completed"  # through Migration, into its own target
     prune_checkpoints(db, delete=True)
     assert _checkpoints(db, done) == 0 and _checkpoints(db, held) == 0
 
 
-def test_transient_failures_are_retried_then_escalated_to_a_person(db: Database) -> None:
+def test_transient_failures_are_retried_then_escalated_to_a_person(
+    db: Database, sqlite_target: str
+) -> None:
     """A source that cannot be reached (a closed port: TRANSIENT_ERROR) is retried twice, then a
     person decides; accept is not offered since the stage produced nothing."""
     run_id = _run(
         db,
+        sqlite_target,
         lhs={"source": {"type": "sql"}, "location": "postgresql://postgres@127.0.0.1:1/none"},
         human_confirm_required=False,
     )
@@ -301,7 +344,7 @@ def test_transient_failures_are_retried_then_escalated_to_a_person(db: Database)
 
 
 def test_a_relative_sqlite_source_starts_from_the_contract_folder(
-    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch, sqlite_target: str
 ) -> None:
     import sqlite3
 
@@ -314,6 +357,7 @@ def test_a_relative_sqlite_source_starts_from_the_contract_folder(
     monkeypatch.chdir(elsewhere)  # the working directory holds no data/gl.db
     run_id = _run(
         db,
+        sqlite_target,
         lhs={"source": {"type": "sql"}, "location": "sqlite:///data/gl.db"},
         human_confirm_required=False,
     )

@@ -16,6 +16,7 @@ from ledger.store import PostgresLedger
 from policy.manifest import current_manifest
 from supervisor.graph import GraphContext, resume_run, start_run
 from supervisor.runs import create_run
+from tests.conftest import target_rows
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "bank_transactions" / "contract.yaml"
 
@@ -32,19 +33,20 @@ def _source(folder: Path) -> Path:
     return path
 
 
-def _run(db: Database, tmp_path: Path, lenient_profile: str) -> str:
+def _run(db: Database, tmp_path: Path, lenient_profile: str, target: str) -> str:
     doc: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     doc["threshold_profile_id"] = lenient_profile
     doc["human_confirm_required"] = False
     doc["lhs"]["location"] = str(_source(tmp_path))
     doc["rhs"]["schema_ref"] = str(EXAMPLE.parent / doc["rhs"]["schema_ref"])
+    doc["rhs"]["location"] = target  # the test's own migration target
     return create_run(db, doc).run.run_id
 
 
 def test_seeded_defects_hold_the_run_at_analysis_with_fixes(
-    db: Database, tmp_path: Path, lenient_profile: str
+    db: Database, tmp_path: Path, lenient_profile: str, sqlite_target: str
 ) -> None:
-    run_id = _run(db, tmp_path, lenient_profile)
+    run_id = _run(db, tmp_path, lenient_profile, sqlite_target)
     ctx = GraphContext(db=db, manifest=current_manifest(), pii_key=b"k" * 32, base=tmp_path)
     state = start_run(ctx, run_id)
     assert state["status"] == "held" and state["held"]["stage"] == "analysis"
@@ -68,4 +70,9 @@ def test_seeded_defects_hold_the_run_at_analysis_with_fixes(
     assert ("ANALYSIS", "accept", state["analysis"]["outputs"]["report"]) in events
     assert events[-1][:2] == ("ANALYSIS", "hold")
     done = resume_run(ctx, run_id, decision="accept", actor="ana", role="analyst")
-    assert done["status"] == "completed"
+    # accepted as they are: Migration quarantines the rows that fail (the repeated ids, the
+    # future dates) and promotes the rest into the run's own target
+    assert done["status"] == "completed" and done["decisions"]["migration"] == "accept"
+    metrics = done["migration"]["metrics"]
+    assert (metrics["staged"], metrics["quarantined"]) == (20, 20)
+    assert target_rows(sqlite_target) == 20
