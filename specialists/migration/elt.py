@@ -56,6 +56,7 @@ _STRIP = "E' \\t\\n\\r\\f' || chr(11)"
 _PREFIX = "__conduit_"
 _BOUNDS: dict[str, list[tuple[Any, ...]]] = {}
 _BOUNDS_LOCK = threading.Lock()
+_PLANS: dict[str, _Plan] = {}
 
 
 def _q(name: str) -> str:
@@ -174,6 +175,16 @@ def _nest(source: str, levels: list[list[str]]) -> str:
 
 
 def _plan(spec: MigrationSpec) -> _Plan:
+    """The migration's chunk SQL, built once per process and migration (see ``_build``)."""
+    with _BOUNDS_LOCK:
+        plan = _PLANS.get(spec.migration_id)
+        if plan is None:
+            _PLANS.clear()
+            plan = _PLANS[spec.migration_id] = _build(spec)
+        return plan
+
+
+def _build(spec: MigrationSpec) -> _Plan:
     """Query levels (``OFFSET 0`` keeps the planner from merging them, so each op's value is
     computed once per row): the chunk's source columns as text ``r<j>`` (the key range is on
     the typed columns), the standardization's ops, the standardized columns named as the source
