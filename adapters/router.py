@@ -34,6 +34,7 @@ from adapters.errors import Failure, classify_response, classify_transport, to_e
 from adapters.params import fit_to_context, token_estimate
 from adapters.registry import ModelSpec, Registry
 from adapters.routing import candidates
+from adapters.spans import call_span, end_call_span
 from adapters.types import CallContext, ChatMessage, EmbedResult, InferResult, Params, Usage
 from adapters.wire import wire_for
 from core.canonical import content_hash
@@ -181,7 +182,9 @@ class Router:
         masked, _ = self._approve(spec, messages, [], context)
         wire = wire_for(spec.provider)
         path, body = wire.embed(spec, [m.content for m in masked])
-        answer = self._post(spec, path, body, context)
+        with call_span(spec, context, 0) as current:
+            answer = self._post(spec, path, body, context)
+            end_call_span(current, spec, answer, None)
         if isinstance(answer, Failure):
             raise to_error(answer, provider=spec.provider, model=spec.id)
         vectors, usage = wire.parse_embed(answer)
@@ -395,17 +398,22 @@ class Router:
         started = time.perf_counter()
         deadline = started + self.deadlines[context.lane]
         for attempt in range(_RETRIES + 1):
-            answer = self._post(spec, path, body, context, deadline)
-            if not isinstance(answer, Failure):
-                try:
-                    text, usage = wire.parse_chat(answer)
-                except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-                    answer = Failure("TRANSIENT_ERROR", "the reply does not follow the protocol")
-                else:
-                    self.breakers.record(spec.provider, True)
-                    return self._success(
-                        spec, text, usage, schema, context, trace, key, estimate, started
-                    )
+            usage: Usage | None = None  # set once a reply follows the protocol
+            with call_span(spec, context, attempt) as current:
+                answer = self._post(spec, path, body, context, deadline)
+                if not isinstance(answer, Failure):
+                    try:
+                        text, usage = wire.parse_chat(answer)
+                    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+                        answer = Failure(
+                            "TRANSIENT_ERROR", "the reply does not follow the protocol"
+                        )
+                end_call_span(current, spec, answer, usage)
+            if usage is not None:
+                self.breakers.record(spec.provider, True)
+                return self._success(
+                    spec, text, usage, schema, context, trace, key, estimate, started
+                )
             self.breakers.record(spec.provider, answer.code == "DETERMINISTIC_FAILURE")
             error = to_error(answer, provider=spec.provider, model=spec.id)
             if answer.context_too_long:

@@ -1,5 +1,5 @@
-"""Faces: the ``conduit`` CLI (``api.cli``); the HTTP API arrives with its issue. Holds no
-business logic: handlers validate, call one supervisor or store function, and render."""
+"""Faces: the ``conduit`` CLI (``api.cli``) and the HTTP API (``api.http``). Hold no business
+logic: handlers validate, call one supervisor or store function, and render."""
 
 from __future__ import annotations
 

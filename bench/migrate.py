@@ -79,7 +79,7 @@ def _run(
     from core.profiles import bundled_profiles
     from policy.manifest import current_manifest
     from supervisor.graph import GraphContext, resume_run, start_run
-    from supervisor.reference import _store_profile
+    from supervisor.reference import store_profile
     from supervisor.runs import create_run
 
     [base] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v2"]
@@ -90,7 +90,7 @@ def _run(
         }
     )
     with db.begin() as conn:
-        _store_profile(conn, profile)
+        store_profile(conn, profile)
     schema = yaml.safe_load((EXAMPLE / "target_schema.yaml").read_text())
     schema["table"] = table
     (folder / "schema.yaml").write_text(yaml.safe_dump(schema))

@@ -1,5 +1,6 @@
 """Kernel: settings, the control-plane database and its migrations, the §31 error taxonomy,
-ids, canonical JSON, the Run Contract and Threshold Profiles. Imports nothing of the project."""
+ids, canonical JSON, the Run Contract and Threshold Profiles, spans and JSON logs. Imports
+nothing of the project."""
 
 from __future__ import annotations
 
@@ -39,6 +40,14 @@ _EXPORTS = {
     "ThresholdProfile": "profiles",
     "bundled_profiles": "profiles",
     "profile_hash": "profiles",
+    "JsonFormatter": "observability",
+    "bind_run": "observability",
+    "configure_logging": "observability",
+    "configure_tracing": "observability",
+    "current_run_id": "observability",
+    "set_error": "observability",
+    "span": "observability",
+    "tracer": "observability",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
@@ -70,5 +79,15 @@ if TYPE_CHECKING:
         TransientFailure,
     )
     from core.ids import is_ulid, ulid, ulid_for_key
+    from core.observability import (
+        JsonFormatter,
+        bind_run,
+        configure_logging,
+        configure_tracing,
+        current_run_id,
+        set_error,
+        span,
+        tracer,
+    )
     from core.profiles import ThresholdProfile, bundled_profiles, profile_hash
     from core.settings import Settings

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
 
     from core.settings import Settings
 
-__all__ = ["Database", "open_database", "normalize_url", "require_transaction"]
+__all__ = [
+    "TENANT_ROLE",
+    "Database",
+    "TenantDatabase",
+    "open_database",
+    "normalize_url",
+    "require_transaction",
+]
+
+#: The role a tenant's transactions run as: bound by the row-level security of migration 0007.
+TENANT_ROLE = "conduit_tenant"
 
 
 class StoreUnavailable(TransientError):
@@ -75,6 +85,44 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def for_tenant(self, tenant: str) -> TenantDatabase:
+        """The same store, seen as one tenant: every transaction is bound by row-level security."""
+        return TenantDatabase(engine=self.engine, embedded=self.embedded, tenant=tenant)
+
+
+def _enter_tenant(conn: Connection, tenant: str) -> None:
+    from sqlalchemy import text
+
+    conn.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
+    conn.execute(text("SELECT set_config('conduit.tenant_id', :t, true)"), {"t": tenant})
+
+
+@dataclass(frozen=True)
+class TenantDatabase(Database):
+    """A store handle whose transactions run as ``conduit_tenant`` with ``conduit.tenant_id``
+    set: PostgreSQL then shows and accepts only that tenant's rows of the walled tables (the
+    second wall of §40; the first is the callers' own tenant checks).
+
+    Both settings are transaction-local, so they end with the transaction: a pooled connection
+    goes back to the pool as the application's role. Code that commits in the middle of a
+    ``connect()`` block and goes on reading would read as the application's role; nothing in the
+    tenant-facing paths does.
+    """
+
+    tenant: str = "default"
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with _store_errors(), self.engine.begin() as conn:
+            _enter_tenant(conn, self.tenant)
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with _store_errors(), self.engine.connect() as conn:
+            _enter_tenant(conn, self.tenant)
+            yield conn
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:

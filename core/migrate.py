@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["SCHEMA_HEAD", "ensure_schema", "current_revision", "alembic_head"]
 
 #: The newest revision; a test asserts it equals Alembic's head.
-SCHEMA_HEAD = "0006_migrations"
+SCHEMA_HEAD = "0007_tenancy"
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_KEY = 0x436F6E64  # "Cond": one advisory lock id for schema changes

@@ -73,16 +73,21 @@ def dispatch(
 
     Raises:
         NotFoundError: no such run.
+        ContractError: the run was stopped, or a resume it cannot take.
         PolicyBlock: the run's actor may not start runs (a viewer, §32).
         TransientError: the lane's queue cannot be reached.
     """
+    from core.errors import ContractError
     from supervisor.graph import check_resume, plan_lane
     from supervisor.runs import get_run
 
+    run = get_run(ctx.db, run_id)
+    if run.status == "stopped":
+        raise ContractError(f"run {run_id} was stopped; create a new run", field="run_id")
     if action == "resume":
         check_resume(ctx, run_id, decision=decision, actor=actor, role=role)
     depth: dict[str, int] = {lane: executor.queue_depth(lane) for lane in LANES}
-    stored = get_run(ctx.db, run_id).lane
+    stored = run.lane
     if action == "resume" and stored in LANES:
         lane: Lane = stored
     else:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from core.canonical import content_hash
 from core.contract import RunContract, parse_contract
 from core.errors import ConduitError, ContractError
+from core.observability import bind_run, set_error, span
 from ledger.events import Decision, HumanConfirmation, LedgerEvent, Stage
 from ledger.store import PostgresLedger
 from policy.manifest import PolicyManifest
@@ -66,7 +67,7 @@ __all__ = [
     "start_run",
 ]
 
-_FINISHED = ("completed", "stopped:reject")
+_FINISHED = ("completed", "stopped:reject", "stopped")
 
 
 class RunState(TypedDict, total=False):
@@ -235,6 +236,16 @@ def _with(stage: str, record: dict[str, Any]) -> RunState:
 
 def _stage_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
     run_id = state["run_id"]
+    with bind_run(run_id), span(f"stage.{spec.name}", run_id=run_id, stage=spec.name) as current:
+        update = _stage(ctx, spec, state)
+        failure = _record(update, spec.name).get("failure")
+        if failure:
+            set_error(current, f"{failure['code']}: {failure['message']}")
+        return update
+
+
+def _stage(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
+    run_id = state["run_id"]
     record = _record(state, spec.name)
     attempt = int(record.get("attempt", 0))
     if record.get("failure") and record["failure"]["transient"]:
@@ -271,6 +282,23 @@ def _step_context(
 
 
 def _gate_node(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
+    from langgraph.errors import GraphInterrupt
+
+    run_id = state["run_id"]
+    with bind_run(run_id), span(f"gate.{spec.name}", run_id=run_id, stage=spec.name) as current:
+        try:
+            update = _gate(ctx, spec, state)
+        except GraphInterrupt as e:  # a hold pauses the run: not an error of the span
+            current.set_attribute("conduit.decision", "hold")
+            held = e
+        else:
+            decision = (update.get("decisions") or {}).get(spec.name)
+            current.set_attribute("conduit.decision", str(decision))
+            return update
+    raise held
+
+
+def _gate(ctx: GraphContext, spec: StageSpec, state: RunState) -> RunState:
     from langgraph.types import interrupt
 
     run_id = state["run_id"]
@@ -503,6 +531,8 @@ def check_resume(
     nothing to resume, a decision not allowed, a role not allowed (so a queued resume fails at
     once, in the caller, not later on a worker)."""
     contract = _contract(ctx, run_id)
+    if run_status(ctx.db, run_id) == "stopped":
+        raise ContractError(f"run {run_id} was stopped; create a new run", field="run_id")
     with _saver(ctx.db) as saver:
         snapshot = _build(ctx, saver, contract).get_state(_config(run_id))
     if snapshot.interrupts:

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_job",
     "run_job",
     "sleep_job",
+    "stage_migration_job",
 ]
 
 JSON: TypeAlias = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
@@ -152,13 +153,47 @@ def migration_job(migration_id: str) -> dict[str, JSON]:
     return {"migration_id": migration_id, "chunks": done, "pid": os.getpid()}
 
 
+def stage_migration_job(run_id: str, base: str, fresh: bool = False) -> dict[str, JSON]:
+    """Stage and validate a run's migration outside its graph (``POST .../migration`` of the
+    HTTP API, like ``conduit migrations start``); promotion stays a separate, gated call. Safe to
+    run twice: an unfinished attempt resumes from its chunk checkpoints, a finished one is
+    returned as it is (unless ``fresh``)."""
+    from core.contract import parse_contract
+    from core.db import open_database
+    from core.settings import Settings
+    from supervisor.graph import context_for
+    from supervisor.migration import redis_url_from, stage_migration
+    from supervisor.runs import get_run
+
+    settings = Settings()
+    secret = settings.pii_secret.get_secret_value() if settings.pii_secret else None
+    db = open_database(settings)
+    try:
+        ctx = context_for(db, run_id, base=Path(base), home=settings.home, secret=secret)
+        summary = stage_migration(
+            db,
+            run_id,
+            contract=parse_contract(get_run(db, run_id).contract),
+            manifest=ctx.manifest,
+            pii_key=ctx.pii_key,
+            base=Path(base),
+            env=os.environ,
+            fresh=fresh,
+            redis_url=redis_url_from(),
+        )
+    finally:
+        db.dispose()
+    return {"run_id": run_id, "status": str(summary.get("status")), "pid": os.getpid()}
+
+
 def _path(fn: JobFunction) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
 #: The allow-list: dotted path -> function. Extend the tuple to add a job.
 JOBS: dict[str, JobFunction] = {
-    _path(fn): fn for fn in (echo_job, sleep_job, fail_job, run_job, migration_job)
+    _path(fn): fn
+    for fn in (echo_job, sleep_job, fail_job, run_job, migration_job, stage_migration_job)
 }
 
 

@@ -18,10 +18,10 @@ from policy.manifest import PolicyManifest, bundled_manifests
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["ensure_reference_data", "store_manifest", "stored_profile"]
+__all__ = ["ensure_reference_data", "store_manifest", "store_profile", "stored_profile"]
 
 
-def _store_profile(conn: Connection, profile: ThresholdProfile) -> None:
+def store_profile(conn: Connection, profile: ThresholdProfile) -> None:
     from sqlalchemy import text
 
     digest = profile_hash(profile)
@@ -87,7 +87,7 @@ def ensure_reference_data(conn: Connection) -> None:
 
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('reference-data', 0))"))
     for profile in bundled_profiles():
-        _store_profile(conn, profile)
+        store_profile(conn, profile)
     for manifest in bundled_manifests():
         store_manifest(conn, manifest)
 

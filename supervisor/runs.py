@@ -39,7 +39,16 @@ if TYPE_CHECKING:
 
     from core.db import Database
 
-__all__ = ["RunRecord", "CreateResult", "create_run", "amend_contract", "get_run"]
+__all__ = [
+    "DEFAULT_TENANT",
+    "RunRecord",
+    "CreateResult",
+    "create_run",
+    "amend_contract",
+    "get_run",
+    "list_runs",
+    "stop_run",
+]
 
 #: The live domain catalog's version until the Domain Catalog lands (issue 7): the empty one.
 EMPTY_CATALOG_VERSION = "0.0.0"
@@ -48,8 +57,10 @@ MAX_IDEMPOTENCY_KEY = 200
 _RUN_COLUMNS = (
     "run_id, idempotency_key, contract_version, contract_hash, contract, mode, policy_version,"
     " dsl_version, catalog_version, threshold_profile_id, status, lane, actor_user_id,"
-    " actor_role, created_at, updated_at"
+    " actor_role, created_at, updated_at, tenant_id"
 )
+#: The tenant of runs created without one (the CLI, on one team's own machine).
+DEFAULT_TENANT = "default"
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class RunRecord:
     actor_role: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    tenant_id: str = DEFAULT_TENANT
 
 
 @dataclass(frozen=True)
@@ -171,8 +183,16 @@ def _existing(conn: Connection, key: str | None, run_id: str | None) -> RunRecor
     return None
 
 
-def create_run(db: Database, doc: object, *, idempotency_key: str | None = None) -> CreateResult:
-    """Create a run from a contract document (a mapping as read from YAML/JSON).
+def create_run(
+    db: Database,
+    doc: object,
+    *,
+    idempotency_key: str | None = None,
+    tenant: str = DEFAULT_TENANT,
+) -> CreateResult:
+    """Create a run from a contract document (a mapping as read from YAML/JSON) for ``tenant``.
+
+    Idempotency keys are scoped to the tenant: two tenants may use the same key.
 
     Raises:
         ContractError: the contract is invalid, names unknown versions or profiles, or reuses
@@ -181,6 +201,9 @@ def create_run(db: Database, doc: object, *, idempotency_key: str | None = None)
     """
     _check_key(idempotency_key)
     contract = parse_contract(doc)
+    key = idempotency_key
+    if key is not None and tenant != DEFAULT_TENANT:
+        key = f"{tenant}:{key}"
 
     with db.begin() as conn:
         ensure_reference_data(conn)
@@ -198,13 +221,18 @@ def create_run(db: Database, doc: object, *, idempotency_key: str | None = None)
                 f"threshold_profile_id {pinned.threshold_profile_id} is not a stored profile",
                 field="threshold_profile_id",
             )
-        existing = _existing(conn, idempotency_key, contract.run_id)
+        existing = _existing(conn, key, contract.run_id)
+        if existing is not None and existing.tenant_id != tenant:
+            raise ContractError(
+                f"run_id {contract.run_id} cannot be used: leave run_id out to get a new one",
+                field="run_id",
+            )
         if existing is not None:
             return CreateResult(_same_or_refuse(conn, existing, pinned, idempotency_key), False)
 
-        run_id = contract.run_id or (ulid_for_key(idempotency_key) if idempotency_key else ulid())
+        run_id = contract.run_id or (ulid_for_key(key) if key else ulid())
         final = pinned.model_copy(update={"run_id": run_id})
-        return CreateResult(_insert(conn, final, doc, idempotency_key), True)
+        return CreateResult(_insert(conn, final, doc, key, tenant), True)
 
 
 def _same_or_refuse(
@@ -231,7 +259,9 @@ def _same_or_refuse(
     return run
 
 
-def _insert(conn: Connection, contract: RunContract, doc: object, key: str | None) -> RunRecord:
+def _insert(
+    conn: Connection, contract: RunContract, doc: object, key: str | None, tenant: str
+) -> RunRecord:
     import json
 
     from sqlalchemy import text
@@ -243,12 +273,13 @@ def _insert(conn: Connection, contract: RunContract, doc: object, key: str | Non
         text(
             "INSERT INTO runs (run_id, idempotency_key, contract_version, contract_hash, contract,"
             " mode, policy_version, dsl_version, catalog_version, threshold_profile_id,"
-            " actor_user_id, actor_role) VALUES (:run_id, :key, 1, :hash, CAST(:contract AS jsonb),"
-            " :mode, :policy_version, :dsl_version, :catalog_version, :threshold_profile_id,"
-            " :user_id, :role)"
+            " actor_user_id, actor_role, tenant_id) VALUES (:run_id, :key, 1, :hash,"
+            " CAST(:contract AS jsonb), :mode, :policy_version, :dsl_version, :catalog_version,"
+            " :threshold_profile_id, :user_id, :role, :tenant)"
         ),
         {
             "run_id": contract.run_id,
+            "tenant": tenant,
             "key": key,
             "hash": digest,
             "contract": json.dumps(body),
@@ -289,12 +320,12 @@ def _check_run_id(run_id: str) -> None:
         raise NotFoundError(f"{run_id!r} is not a run id (a ULID)", field="run_id")
 
 
-def get_run(db: Database, run_id: str) -> RunRecord:
-    """Read one run, or raise NotFoundError."""
+def get_run(db: Database, run_id: str, *, tenant: str | None = None) -> RunRecord:
+    """Read one run, or raise NotFoundError; with ``tenant``, another tenant's run is missing."""
     _check_run_id(run_id)
     with db.connect() as conn:
         run = _row(conn, "run_id", run_id)
-    if run is None:
+    if run is None or (tenant is not None and run.tenant_id != tenant):
         raise NotFoundError(f"no run {run_id}", field="run_id")
     return run
 
@@ -344,3 +375,86 @@ def amend_contract(db: Database, run_id: str, doc: object) -> tuple[RunRecord, b
         updated = _row(conn, "run_id", run_id)
         assert updated is not None
         return updated, True
+
+
+def list_runs(
+    db: Database, *, tenant: str | None = None, status: str | None = None, limit: int = 50
+) -> list[RunRecord]:
+    """The newest runs first (of ``tenant``, with ``status``), at most ``limit``."""
+    from sqlalchemy import text
+
+    with db.connect() as conn:
+        rows = conn.execute(
+            text(
+                f"SELECT {_RUN_COLUMNS} FROM runs"
+                " WHERE (CAST(:t AS text) IS NULL OR tenant_id = :t)"
+                " AND (CAST(:s AS text) IS NULL OR status = :s)"
+                " ORDER BY created_at DESC, run_id DESC LIMIT :n"
+            ),
+            {"t": tenant, "s": status, "n": max(1, min(limit, 500))},
+        ).all()
+    return [
+        RunRecord(**(dict(r._mapping) | {"contract_hash": r.contract_hash.strip()})) for r in rows
+    ]
+
+
+#: A run in one of these states may be stopped; a running one stops at its next gate only.
+STOPPABLE = ("created", "held", "failed")
+
+
+def stop_run(
+    db: Database, run_id: str, *, actor: str, role: str, tenant: str | None = None
+) -> RunRecord:
+    """Stop a run that is not running (created, held at a gate, or failed): its status becomes
+    ``stopped`` and it can be neither started nor resumed again. One SUPERVISOR ``reject`` event
+    records who stopped it. Stopping a stopped run returns it unchanged.
+
+    Raises:
+        NotFoundError: no such run (for ``tenant``).
+        PolicyBlock: the role may not create runs, and so may not stop them (§32).
+        ContractError: the run is running, or has completed.
+    """
+    from sqlalchemy import text
+
+    from policy.rbac import require
+
+    _check_run_id(run_id)
+    with db.begin() as conn:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"run:{run_id}"}
+        )
+        run = _row(conn, "run_id", run_id)
+        if run is None or (tenant is not None and run.tenant_id != tenant):
+            raise NotFoundError(f"no run {run_id}", field="run_id")
+        require(stored_manifest(conn, run.policy_version), role, "create_run", actor=actor)
+        if run.status == "stopped":
+            return run
+        if run.status not in STOPPABLE:
+            raise ContractError(
+                f"run {run_id} is {run.status}: only a {', '.join(STOPPABLE)} run can be stopped",
+                field="run_id",
+            )
+        conn.execute(
+            text("UPDATE runs SET status = 'stopped', updated_at = now() WHERE run_id = :r"),
+            {"r": run_id},
+        )
+        PostgresLedger(conn).append(
+            LedgerEvent(
+                run_id=run_id,
+                stage="SUPERVISOR",
+                decision="reject",
+                inputs_hash=run.contract_hash,
+                pii_mask_applied=False,
+                local_only_override=False,
+                policy_version=run.policy_version,
+                threshold_profile_id=run.threshold_profile_id,
+                dsl_version=run.dsl_version,
+                error_detail_id="stopped",
+                human_confirmation=HumanConfirmation(
+                    required=True, actor=f"{actor} ({role})", timestamp=dt.datetime.now(dt.UTC)
+                ),
+            )
+        )
+        stopped = _row(conn, "run_id", run_id)
+        assert stopped is not None
+        return stopped

@@ -146,13 +146,13 @@ LENIENT_PROFILE = "tp_test_lenient"
 def lenient_profile(db: Database) -> str:
     """Store ``LENIENT_PROFILE`` (tp_default_v2 with ``borderline_share_max: 1``) once."""
     from core.profiles import bundled_profiles
-    from supervisor.reference import _store_profile
+    from supervisor.reference import store_profile
 
     [base] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v2"]
     domaining = base.domaining.model_copy(update={"borderline_share_max": 1.0})
     profile = base.model_copy(update={"profile_id": LENIENT_PROFILE, "domaining": domaining})
     with db.begin() as conn:
-        _store_profile(conn, profile)
+        store_profile(conn, profile)
     return LENIENT_PROFILE
 
 
@@ -183,3 +183,36 @@ def target_rows(url: str, table: str = BANK_TABLE) -> int | None:
         if not found:
             return None
         return int(conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+
+
+# -- spans: one SDK tracer provider per process, its finished spans in memory ------------------
+
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
+    InMemorySpanExporter,
+)
+
+
+@pytest.fixture(scope="session")
+def _span_memory() -> InMemorySpanExporter:
+    """An in-memory exporter on the process's SDK tracer provider, installed once: the global
+    provider can be set only once per process, so an SDK provider already set is reused."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        trace.set_tracer_provider(TracerProvider())
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        pytest.fail(f"the global tracer provider is not the SDK's: {type(provider).__name__}")
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return exporter
+
+
+@pytest.fixture
+def span_exporter(_span_memory: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
+    """The spans finished during the test: ``span_exporter.get_finished_spans()``."""
+    _span_memory.clear()
+    yield _span_memory
+    _span_memory.clear()

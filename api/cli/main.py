@@ -21,6 +21,7 @@ from api.cli.common import open_db as _open_db
 from api.cli.domain_cmds import domains_app
 from api.cli.migration_cmds import migrations_app
 from api.cli.policy_cmds import eval_app, policy_app
+from api.cli.serve_cmds import keys_app, serve
 from api.cli.worker_cmds import worker
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(eval_app, name="eval")
 app.add_typer(domains_app, name="domains")
 app.add_typer(migrations_app, name="migrations")
+app.add_typer(keys_app, name="keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ContractFile = Annotated[
@@ -442,6 +444,7 @@ def artifacts_list(run_id: str, as_json: JsonFlag = False) -> None:
 
 
 app.command("worker")(worker)
+app.command("serve")(serve)
 
 
 def main() -> None:

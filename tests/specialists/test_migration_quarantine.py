@@ -70,7 +70,7 @@ def source_key(i: int) -> str:
 def migration_profile(db: Database, batch_size: int) -> str:
     """A stored threshold profile: lenient Domains gate, migration chunks of ``batch_size``."""
     from core.profiles import bundled_profiles
-    from supervisor.reference import _store_profile
+    from supervisor.reference import store_profile
 
     [base] = [p for p in bundled_profiles() if p.profile_id == "tp_default_v2"]
     profile = base.model_copy(
@@ -81,7 +81,7 @@ def migration_profile(db: Database, batch_size: int) -> str:
         }
     )
     with db.begin() as conn:
-        _store_profile(conn, profile)
+        store_profile(conn, profile)
     return profile.profile_id
 
 
