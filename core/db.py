@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.errors import DeterministicFailure, TransientError
+from core.errors import DeterministicFailure, PolicyBlock, TransientError
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -52,13 +52,19 @@ def normalize_url(url: str) -> str:
 @contextmanager
 def _store_errors() -> Iterator[None]:
     """Lost connections and server failures become TRANSIENT_ERROR; writes the database refuses
-    (a constraint, the append-only triggers, a value out of range) DETERMINISTIC_FAILURE."""
-    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+    (a constraint, the append-only triggers, a value out of range) DETERMINISTIC_FAILURE; a
+    tenant's write that row-level security refuses POLICY_BLOCK."""
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
     try:
         yield
     except OperationalError as e:
         raise StoreUnavailable(f"the control-plane database failed: {e.orig}") from e
+    except ProgrammingError as e:
+        if getattr(e.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        message = str(e.orig).splitlines()[0]
+        raise PolicyBlock(f"the control-plane database refused it: {message}") from e
     except (IntegrityError, DataError) as e:
         message = str(e.orig).splitlines()[0] if e.orig else str(e)
         raise DeterministicFailure(f"the control-plane database refused it: {message}") from e
@@ -94,8 +100,11 @@ class Database:
 def _enter_tenant(conn: Connection, tenant: str) -> None:
     from sqlalchemy import text
 
-    conn.execute(text(f"SET LOCAL ROLE {TENANT_ROLE}"))
-    conn.execute(text("SELECT set_config('conduit.tenant_id', :t, true)"), {"t": tenant})
+    # one round trip: set_config('role', .., true) is SET LOCAL ROLE (same membership check)
+    conn.execute(
+        text("SELECT set_config('role', :r, true), set_config('conduit.tenant_id', :t, true)"),
+        {"r": TENANT_ROLE, "t": tenant},
+    )
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,11 @@ def create_app(
     from core.db import open_database
     from supervisor.executors import executor_from_settings
 
+    from supervisor.reference import ensure_reference_data
+
     database = db or open_database(settings)
+    with database.begin() as conn:  # the bundled profiles and manifests, stored once
+        ensure_reference_data(conn)
     api = Api(
         settings=settings,
         db=database,

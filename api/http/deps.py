@@ -47,6 +47,9 @@ class Api:
     _keys: dict[str, tuple[float, Principal]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _manifest: tuple[float, PolicyManifest] | None = None
+    _hashes: dict[int, tuple[PolicyManifest, str]] = field(default_factory=dict)
+    reference_ready: bool = False
+    _manifests: dict[str, PolicyManifest] = field(default_factory=dict)
 
     def principal(self, token: str | None) -> Principal:
         now = time.monotonic()
@@ -63,16 +66,39 @@ class Api:
         return found
 
     def newest_manifest(self) -> PolicyManifest:
-        """The newest stored Policy Manifest (cached for a few seconds)."""
-        from supervisor.policies import newest_manifest
+        """The newest stored Policy Manifest (cached for a few seconds); the bundled ones are
+        stored first, so a fresh store has one."""
+        from supervisor.policies import manifest_version
 
         now = time.monotonic()
         if self._manifest is not None and self._manifest[0] > now:
             return self._manifest[1]
-        with self.db.connect() as conn:
-            manifest = newest_manifest(conn)
+        manifest = manifest_version(self.db, None)
         self._manifest = (now + 5.0, manifest)
         return manifest
+
+    def manifest_hash(self, manifest: PolicyManifest) -> str:
+        """``manifest.content_hash``, computed once per manifest object (canonical JSON of the
+        whole manifest costs ~0.3 ms, and every response naming its manifest needs it)."""
+        hit = self._hashes.get(id(manifest))
+        if hit is not None and hit[0] is manifest:
+            return hit[1]
+        found = manifest.content_hash
+        with self._lock:
+            if len(self._hashes) > 64:
+                self._hashes.clear()
+            self._hashes[id(manifest)] = (manifest, found)  # holds it: its id is not reused
+        return found
+
+    def manifest(self, version: str) -> PolicyManifest:
+        """A stored Policy Manifest by version (immutable, so cached for good)."""
+        from supervisor.policies import stored_manifest
+
+        found = self._manifests.get(version)
+        if found is None:
+            with self.db.connect() as conn:
+                found = self._manifests[version] = stored_manifest(conn, version)
+        return found
 
     def context(self, run_id: str) -> GraphContext:
         """The graph context of a run (its pinned manifest and pseudonym key)."""
@@ -124,6 +150,7 @@ def caller(
     principal = api.principal(credentials.credentials if credentials else None)
     request.state.tenant = principal.tenant
     api.limiter.take(principal.key_id)
+    used(request, policy=api.newest_manifest())  # a handler that pins another one says so
     return Caller(principal=principal, db=api.db.for_tenant(principal.tenant), api=api)
 
 
@@ -133,7 +160,7 @@ CallerDep = Annotated[Caller, Depends(caller)]
 def used(request: Request, *, policy: PolicyManifest | None = None, artifacts: Any = ()) -> None:
     """Name the Policy Manifest and artifacts a response used (sent as response headers)."""
     if policy is not None:
-        request.state.policy = (policy.version, policy.content_hash)
+        request.state.policy = (policy.version, api_of(request).manifest_hash(policy))
     hashes = [h for h in artifacts if h]
     if hashes:
         request.state.artifacts = hashes

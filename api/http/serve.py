@@ -12,14 +12,15 @@ __all__ = ["app_from_env", "serve"]
 
 def app_from_env() -> FastAPI:
     """The app of this process's ``CONDUIT_*`` settings (uvicorn's factory)."""
-    from api.cli.common import open_db
     from api.http.app import create_app
     from core.observability import configure_logging, configure_tracing
     from core.settings import Settings
 
     configure_logging()
     configure_tracing()
-    return create_app(Settings(), db=open_db())
+    # uvicorn handles SIGTERM itself (a graceful stop, then the embedded server's atexit), so
+    # the CLI's own SIGTERM handler is not installed here.
+    return create_app(Settings())
 
 
 def serve(host: str, port: int, workers: int = 1) -> None:

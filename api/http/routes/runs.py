@@ -91,7 +91,7 @@ def create_run(
     data = _view(c, run) | {"created": result.created}
     if body.start and result.created:
         data["queued"] = _dispatch(c, run.run_id)
-    used(request, policy=c.api.newest_manifest(), artifacts=[run.contract_hash])
+    used(request, policy=c.api.manifest(run.policy_version), artifacts=[run.contract_hash])
     return data
 
 
@@ -115,7 +115,7 @@ def get_run(run_id: str, request: Request, c: CallerDep) -> Response:
 
     run = get(c.db, run_id, tenant=c.tenant)
     data = _view(c, run)
-    used(request, policy=c.api.newest_manifest(), artifacts=[run.contract_hash])
+    used(request, policy=c.api.manifest(run.policy_version), artifacts=[run.contract_hash])
     return etagged(request, data)
 
 
