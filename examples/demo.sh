@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make demo`: a real run on the bundled example with the embedded defaults (no server, no model).
-# Creates the run from examples/bank_transactions/contract.yaml, prints the run, its ledger (hash
-# chain verified) and its artifacts, shows the Policy Engine refusing an unmasked sample, then
-# drives the run through the supervisor graph with --follow (lane, Ingest, Domains, Mapping,
-# Analysis, Migration; each held gate answered by a demo actor, an Operator: the migration gate's
-# accept promotes, and promotion into a table that already holds rows needs one), prints the
-# Domain Assignments, Mapping Plan, Analysis Report and the Migration Run (chunks, validations,
-# promotion, where the rows went), and ends with the verified ledger.
+# `make demo`: a real run on the bundled example with the embedded defaults (embedded PostgreSQL,
+# lanes on threads, no model). Stores the reference data, shows the Policy Engine refusing an
+# unmasked sample, starts the HTTP API (`conduit serve`), makes an Analyst and an Operator key,
+# and over HTTP creates the run from examples/bank_transactions/contract.yaml and answers each
+# gate it holds at as the demo actor demo.confirmer (shown as such, and recorded so on the
+# ledger): Ingest, Domains, Mapping, Analysis, Migration, whose accept promotes the rows into
+# .conduit/demo/bank.sqlite. Then the CLI, on the same store, prints the Domain Assignments, the
+# Mapping Plan, the Analysis Report, the Migration Run and the verified ledger, and the demo ends
+# with a short summary: stages and decisions, rows migrated and quarantined, artifact hashes and
+# where the target is. Exits non-zero if the run does not complete or promote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conduit() { .venv/bin/conduit "$@"; }
@@ -15,62 +17,32 @@ contract=examples/bank_transactions/contract.yaml
 echo "== conduit init"
 conduit init
 echo
-echo "== conduit runs create --contract $contract --idempotency-key demo-bank-v1"
-conduit runs create --contract "$contract" --idempotency-key demo-bank-v1
-run_id=$(conduit runs create --contract "$contract" --idempotency-key demo-bank-v1 --json \
-  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')
-echo "(a retry with the same key returns the same run: $run_id)"
-echo
-echo "== conduit runs show $run_id"
-conduit runs show "$run_id"
-echo
-echo "== conduit ledger $run_id --verify"
-conduit ledger "$run_id" --verify
-echo
-contract_hash=$(conduit runs show "$run_id" --json \
-  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["contract_hash"])')
-echo "== conduit artifacts show ${contract_hash:0:16}"
-conduit artifacts show "${contract_hash:0:16}" | head -20
-echo "..."
-echo
 request=examples/bank_transactions/policy_request.yaml
 echo "== conduit policy check $request --table examples/bank_transactions/transactions.csv"
 status=0
 conduit policy check "$request" --table examples/bank_transactions/transactions.csv || status=$?
 echo "(exit $status: POLICY_BLOCK, as it should be; the adapters mask first, see docs/policy.md)"
 echo
-echo "== conduit runs start $run_id --follow (the supervisor graph: lane and budgets, Ingest, Domains, Mapping, Analysis, Migration, their gates)"
-echo "(the contract asks a person to confirm each gate: --follow would wait there, so this demo"
-echo " follows in the background and answers each hold as a demo actor)"
-conduit runs start "$run_id" --base examples/bank_transactions --follow &
-follower=$!
-run_status() {
-  conduit runs show "$run_id" --json \
-    | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])'
+port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+echo "== conduit serve --port $port (the HTTP API; data root: this folder)"
+mkdir -p .conduit/demo
+CONDUIT_DATA_ROOT="$PWD" conduit serve --port "$port" >.conduit/demo/serve.log 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+.venv/bin/python examples/demo_api.py ready "http://127.0.0.1:$port"
+echo
+echo "== conduit keys create --tenant demo --role analyst|operator (hashed in the store, shown once)"
+token() {
+  conduit keys create --tenant demo --role "$1" --actor "$2" --label "make demo" --json \
+    | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
-answered=0
-for _ in $(seq 1 1200); do
-  status=$(run_status)
-  case "$status" in completed|failed|stopped:*) break ;; esac
-  if [ "$status" = held ]; then
-    sleep 1  # let the follower print the hold
-    echo
-    echo "== conduit runs resume $run_id --decision accept --actor demo.confirmer --role operator"
-    echo "(auto-confirmed by the demo actor 'demo.confirmer', recorded as such on the ledger)"
-    conduit runs resume "$run_id" --decision accept --actor demo.confirmer --role operator \
-      --base examples/bank_transactions >/dev/null
-    answered=$((answered + 1))
-    [ "$answered" -ge 10 ] && break
-    continue
-  fi
-  sleep 0.2
-done
-wait "$follower"
-status=$(run_status)
-if [ "$status" != completed ]; then
-  echo "the run ended $status, not completed" >&2
-  exit 1
-fi
+analyst=$(token analyst ana.analyst)
+operator=$(token operator demo.confirmer)
+echo "an Analyst key for ana.analyst, an Operator key for the demo actor demo.confirmer"
+echo
+echo "== over HTTP: create the run, answer each held gate as the demo actor, migrate, promote"
+.venv/bin/python examples/demo_api.py drive "http://127.0.0.1:$port" "$analyst" "$operator"
+run_id=$(cat .conduit/demo/last_run)
 echo
 echo "== the Domain Assignments of $run_id (source columns)"
 .venv/bin/python - "$run_id" <<'PY'
@@ -116,20 +88,10 @@ for a in report["anomalies"]:
     print(f"  {a['severity']:<4} {a['code']:<20} {a['message'][:90]}")
 PY
 echo
-echo "== conduit migrations status $run_id (the run's MIGRATION stage: chunks, validations, promotion)"
-conduit migrations status "$run_id"
-migration=$(conduit migrations status "$run_id" --json \
-  | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["status"])')
-case "$migration" in
-  promoted | noop) ;;  # noop: a demo run again, on the same rows, changes nothing
-  *) echo "the run's migration ended $migration, not promoted" >&2; exit 1 ;;
-esac
-rows=$(.venv/bin/python -c 'import sqlite3; c = sqlite3.connect(".conduit/demo/bank.sqlite")
-print(c.execute("SELECT count(*) FROM bank_transaction").fetchone()[0]); c.close()')
-how="promoted by the run's MIGRATION stage"
-[ "$migration" = noop ] && how="already there from an earlier demo: every chunk a no-op"
-echo "(the target: examples/bank_transactions/contract.yaml rhs.location, .conduit/demo/bank.sqlite:"
-echo " $rows rows in bank_transaction, $how)"
+echo "== conduit migrations status $run_id (the CLI reads the same store)"
+conduit migrations status "$run_id" | head -12
 echo
 echo "== conduit ledger $run_id --verify"
 conduit ledger "$run_id" --verify
+echo
+.venv/bin/python examples/demo_api.py summary "http://127.0.0.1:$port" "$analyst"
