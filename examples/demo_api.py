@@ -90,7 +90,8 @@ def summary(api: httpx.Client, run_id: str) -> int:
         print(f"  {stage:<10} {' -> '.join(decisions)}")
     print("  (demo.confirmer is the demo's actor: it confirmed each held gate automatically)")
     check = ledger["verification"]
-    print(f"  hash chain: {'verified' if check['ok'] else 'BROKEN'}, {check['events_checked']} events")
+    verdict = "verified" if check["ok"] else "BROKEN"
+    print(f"  hash chain: {verdict}, {check['events_checked']} events")
     migration = api.get(f"/v1/runs/{run_id}/migration").json()
     outcome = migration.get("outcome") or {}
     chunks = migration.get("chunks", [])

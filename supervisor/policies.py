@@ -101,8 +101,11 @@ def publish_manifest(db: Database, text: str, *, actor: str, role: str) -> Polic
     return manifest
 
 
-def check_request(db: Database, doc: object) -> tuple[Decision, PolicyManifest]:
-    """``policy_check`` of a request document (``policy_version`` picks the manifest)."""
+def check_request(
+    db: Database, doc: object, *, newest: PolicyManifest | None = None
+) -> tuple[Decision, PolicyManifest]:
+    """``policy_check`` of a request document (``policy_version`` picks the manifest; without
+    one, ``newest`` when the caller holds it — the HTTP API caches it — else the newest stored)."""
     from pydantic import ValidationError
 
     from policy.engine import PolicyRequest, policy_check
@@ -119,6 +122,8 @@ def check_request(db: Database, doc: object) -> tuple[Decision, PolicyManifest]:
         raise ContractError(
             f"invalid policy request: {field}: {first['msg']}", field=field
         ) from None
+    if newest is not None and not version:
+        return policy_check(newest, request), newest
     with db.begin() as conn:
         ensure_reference_data(conn)
         manifest = stored_manifest(conn, str(version)) if version else newest_manifest(conn)

@@ -43,7 +43,6 @@ def create_app(
     from api.http.routes import artifacts, domains, migrations, ops, policy, runs
     from core.db import open_database
     from supervisor.executors import executor_from_settings
-
     from supervisor.reference import ensure_reference_data
 
     database = db or open_database(settings)

@@ -48,7 +48,6 @@ class Api:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _manifest: tuple[float, PolicyManifest] | None = None
     _hashes: dict[int, tuple[PolicyManifest, str]] = field(default_factory=dict)
-    reference_ready: bool = False
     _manifests: dict[str, PolicyManifest] = field(default_factory=dict)
 
     def principal(self, token: str | None) -> Principal:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.http.deps import CallerDep, used
 from api.http.errors import ERROR_RESPONSES
-from core.errors import ContractError, NotFoundError
+from core.errors import NotFoundError
 
 router = APIRouter(prefix="/v1", tags=["policy"], responses=ERROR_RESPONSES)
 
@@ -32,37 +32,13 @@ class CostRequest(BaseModel):
     max_output_tokens: int = Field(512, ge=1, le=1_000_000)
 
 
-def _check(manifest: Any, body: dict[str, Any]) -> Any:
-    """``policy_check`` of a request document against ``manifest`` (check_request's errors)."""
-    from pydantic import ValidationError
-
-    from policy.engine import PolicyRequest, policy_check
-
-    try:
-        parsed = PolicyRequest.model_validate(body)
-    except ValidationError as e:
-        first = e.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ContractError(
-            f"invalid policy request: {field}: {first['msg']}", field=field
-        ) from None
-    return policy_check(manifest, parsed)
-
-
 @router.post("/policy/check", summary="Policy check (dry run)")
 def policy_check(request: Request, body: dict[str, Any], c: CallerDep) -> dict[str, Any]:
     """What the Policy Engine decides for a request: allowed, the reasons, the masking and the
     providers it may go to. Nothing is sent anywhere."""
     from supervisor.policies import check_request
 
-    if "policy_version" in body or not c.api.reference_ready:
-        decision, manifest = check_request(c.api.db, body)
-        c.api.reference_ready = True  # the bundled manifests are stored: no need to each time
-    else:
-        # the newest manifest as the other routes see it (cached for a few seconds) instead of
-        # check_request's reference-data upsert under a global advisory lock on every request
-        manifest = c.api.newest_manifest()
-        decision = _check(manifest, body)
+    decision, manifest = check_request(c.api.db, body, newest=c.api.newest_manifest())
     used(request, policy=manifest)
     return {"policy_version": manifest.version, **decision.model_dump(mode="json")}
 

@@ -146,6 +146,11 @@ def upgrade() -> None:
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {ROLE}")
     op.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ROLE}")
     op.execute(f"REVOKE ALL ON alembic_version FROM {ROLE}")
+    # Tables that later migrations (and LangGraph's checkpointer) create get the same grants.
+    op.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {ROLE}"
+    )
 
 
 def downgrade() -> None:
@@ -162,5 +167,10 @@ def downgrade() -> None:
     op.execute("ALTER TABLE runs DROP COLUMN tenant_id")
     op.execute("DROP FUNCTION IF EXISTS conduit_tenant_of_migration()")
     op.execute("DROP FUNCTION IF EXISTS conduit_tenant_of_run()")
+    op.execute(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+        f"REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {ROLE}"
+    )
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {ROLE}")
+    op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {ROLE}")
     op.execute(f"REVOKE ALL ON SCHEMA public FROM {ROLE}")
